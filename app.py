@@ -1,0 +1,64 @@
+"""Rollcall: class attendance by face recognition. ``python app.py`` serves on port 5000."""
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, jsonify
+from flask_cors import CORS
+from flask_migrate import Migrate, upgrade
+from sqlalchemy import event, text
+
+import config
+from models import db
+from services import auth
+
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+migrate = Migrate(directory=MIGRATIONS)
+
+
+def create_app(overrides=None):
+    app = Flask(__name__)
+    app.config.update(config.load(overrides))
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}, r"/healthz": {"origins": "*"}})
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    app.extensions["login_throttle"] = auth.LoginThrottle()
+
+    from routes import api, register_error_handlers
+    app.register_blueprint(api)
+    register_error_handlers(app)
+    return app
+
+
+def _engine_options(url):
+    if url.startswith("sqlite"):
+        # Concurrent writers wait for the lock instead of failing at once.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def upgrade_database():
+    """Brings the database to the current schema (what ``flask db upgrade`` does)."""
+    upgrade(directory=MIGRATIONS)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    app = create_app()
+    with app.app_context():
+        upgrade_database()
+    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))

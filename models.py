@@ -1,0 +1,121 @@
+"""Database schema. Constraints live here so the database refuses what code forgot to check."""
+from datetime import date, datetime
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer,
+                        LargeBinary, MetaData, SmallInteger, String, Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints keep migrations identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TEACHER, STUDENT = 1, 0
+STATUSES = ("present", "absent", "excused")
+METHODS = ("selfie", "photo", "manual")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("email", "role", name="uq_users_email_role"),
+        CheckConstraint("role IN (0, 1)", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[int] = mapped_column(SmallInteger)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    faces: Mapped[list["FaceEncoding"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class FaceEncoding(db.Model):
+    """One enrolled face: dlib's 128 float64 values as raw bytes. Biometric data: never sent out."""
+    __tablename__ = "face_encodings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    encoding: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(back_populates="faces")
+
+
+class Token(db.Model):
+    """A login token, kept only as the SHA-256 digest of what the client holds."""
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class ClassSession(db.Model):
+    """One meeting of a class. Times are the school's local wall-clock times (naive)."""
+    __tablename__ = "class_sessions"
+    __table_args__ = (
+        UniqueConstraint("teacher_id", "class_name", "starts_at", "ends_at",
+                         name="uq_class_sessions_teacher_slot"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    class_name: Mapped[str] = mapped_column(String(200))
+    # class_date repeats starts_at's date so per-day statistics can GROUP BY a plain column.
+    class_date: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    teacher: Mapped[User] = relationship()
+
+
+class AttendanceRecord(db.Model):
+    """One student in one session. status NULL means nobody has marked it yet."""
+    __tablename__ = "attendance_records"
+    __table_args__ = (
+        UniqueConstraint("session_id", "student_id", name="uq_attendance_records_session_student"),
+        CheckConstraint("status IN ('present', 'absent', 'excused')", name="status"),
+        CheckConstraint("method IN ('selfie', 'photo', 'manual')", name="method"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str | None] = mapped_column(String(16))
+    method: Mapped[str | None] = mapped_column(String(16))
+    distance: Mapped[float | None] = mapped_column(Float)
+    marked_time: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    session: Mapped[ClassSession] = relationship()
+    student: Mapped[User] = relationship()
+
+
+class Review(db.Model):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

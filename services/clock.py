@@ -1,0 +1,23 @@
+"""The one place that reads the clock, so tests can move time."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+
+def now():
+    return datetime.now(timezone.utc)
+
+
+def utc_naive():
+    """Now in UTC, naive: how instants (marked_time, expiry) are stored."""
+    return now().replace(tzinfo=None)
+
+
+def local_naive(tz_name):
+    """Now on the school's wall clock, naive: how class times are stored."""
+    return now().astimezone(ZoneInfo(tz_name)).replace(tzinfo=None)
+
+
+def to_local_iso(utc_value, tz_name):
+    if utc_value is None:
+        return None
+    return utc_value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz_name)).isoformat(timespec="seconds")

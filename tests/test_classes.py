@@ -1,0 +1,222 @@
+"""Class sessions, rosters and selfie check-in, through HTTP with the real face pipeline."""
+import base64
+import io
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from models import TEACHER, AttendanceRecord, ClassSession, db
+from tests.conftest import NOON, fixture_bytes, post, slot_fields
+
+START = NOON - timedelta(minutes=5)  # a class that is open at NOON
+
+
+def create_class(client, teacher, roster="obama@school.test", start=START, path="get_create_class", **extra):
+    email, token = teacher
+    fields = {"teacher_email_id": email, **slot_fields(start)}
+    if roster is not None:
+        fields["student_email_ids"] = roster
+    fields.update(extra)
+    return post(client, path, token, **fields)
+
+
+def check_in(client, student, photo="obama_2.jpg", start=START, **extra):
+    email, token = student
+    return post(client, "mark_attendance", token, email_id=email,
+                image_file=(io.BytesIO(fixture_bytes(photo)), photo), **slot_fields(start), **extra)
+
+
+def records():
+    return db.session.scalars(select(AttendanceRecord).order_by(AttendanceRecord.id)).all()
+
+
+def count_sessions():
+    return db.session.scalar(select(func.count()).select_from(ClassSession))
+
+
+def test_create_class_makes_a_record_per_known_student_and_reports_unknown_ones(client, teacher, make_user):
+    make_user("a@school.test")
+    make_user("b@school.test")
+    response = create_class(client, teacher, roster="a@school.test, B@school.test,ghost@school.test,a@school.test")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert "SUCCESS" in body and body["unknown_student_email_ids"] == ["ghost@school.test"]
+    assert body["session"]["class_name"] == "Math 101" and body["session"]["start_time"] == "11:55"
+    assert [r["student_email_id"] for r in body["records"]] == ["a@school.test", "b@school.test"]
+    assert {r["attendance_marked"] for r in body["records"]} == {0}
+    assert len(records()) == 2
+
+
+def test_web_client_path_and_email_alias(client, teacher, student):
+    email, token = teacher
+    response = post(client, "create_class", token, email_id=email, student_email_ids=student[0],
+                    **slot_fields(START))
+    assert response.status_code == 200 and len(records()) == 1
+
+
+def test_same_session_twice_is_409_and_changes_nothing(client, teacher, student):
+    assert create_class(client, teacher).status_code == 200
+    response = create_class(client, teacher)
+    assert response.status_code == 409 and response.get_json()["code"] == "class_exists"
+    assert count_sessions() == 1 and len(records()) == 1
+
+
+def test_without_roster_the_latest_roster_of_that_class_is_reused(client, teacher, student, make_user):
+    make_user("b@school.test")
+    create_class(client, teacher, roster="obama@school.test,b@school.test")
+    response = create_class(client, teacher, roster=None, start=START + timedelta(days=7))
+    assert response.status_code == 200
+    assert sorted(r["student_email_id"] for r in response.get_json()["records"]) == [
+        "b@school.test", "obama@school.test"]
+
+
+@pytest.mark.parametrize("fields, code", [
+    ({"start_time": "13:00", "end_time": "12:00"}, "bad_time_range"),
+    ({"class_date": "2026-13-40"}, "bad_field"),
+    ({"start_time": "noon"}, "bad_field"),
+    ({"class_name": ""}, "missing_field"),
+    ({"student_email_ids": "not an email"}, "bad_field"),
+])
+def test_bad_session_fields_are_400(client, teacher, fields, code):
+    response = create_class(client, teacher, **fields)
+    assert response.status_code == 400 and response.get_json()["code"] == code
+    assert count_sessions() == 0
+
+
+def test_slash_dates_and_seconds_are_accepted(client, teacher, student):
+    response = create_class(client, teacher, class_date="2026/03/02", start_time="11:55:00", end_time="12:55:00")
+    assert response.status_code == 200 and response.get_json()["session"]["class_date"] == "2026-03-02"
+
+
+def test_students_cannot_create_classes_and_teachers_cannot_act_for_others(client, teacher, student, make_user):
+    assert create_class(client, student).status_code == 403
+    other = make_user("other@school.test", TEACHER)
+    response = create_class(client, teacher, teacher_email_id=other[0])
+    assert response.status_code == 403 and response.get_json()["code"] == "not_yours"
+    assert count_sessions() == 0
+
+
+def test_class_attendance_lists_the_roster(client, teacher, student, at):
+    at(NOON)
+    create_class(client, teacher)
+    email, token = teacher
+    response = post(client, "get_class_attendance", token, teacher_email_id=email, teacher_name="Ms Teacher",
+                    **slot_fields(START))
+    assert response.status_code == 200
+    [record] = response.get_json()
+    assert record["student_email_id"] == "obama@school.test" and record["teacher_email_id"] == email
+    assert record["status"] == "pending" and record["marked_time"] is None
+    assert set(record) >= {"id", "class_name", "attendance_marked", "class_date", "start_time", "end_time",
+                           "create_datetime"}
+    missing = post(client, "get_class_attendance", token, teacher_email_id=email,
+                   **slot_fields(START + timedelta(days=1)))
+    assert missing.status_code == 404 and missing.get_json()["code"] == "no_such_class"
+
+
+@pytest.mark.face
+def test_selfie_check_in_marks_the_record_once(client, teacher, student, at):
+    at(NOON)
+    create_class(client, teacher)
+    response = check_in(client, student)
+    assert response.status_code == 200, response.get_json()
+    record = response.get_json()["record"]
+    assert record["attendance_marked"] == 1 and record["method"] == "selfie" and record["status"] == "present"
+    assert record["marked_time"].startswith("2026-03-02T12:00")
+    [stored] = records()
+    assert stored.status == "present" and 0 < stored.distance < 0.5
+    again = check_in(client, student)
+    assert again.status_code == 409 and again.get_json()["code"] == "already_marked"
+    db.session.refresh(stored)
+    assert stored.marked_time.minute == 0 and stored.method == "selfie"
+
+
+@pytest.mark.face
+def test_someone_elses_face_is_a_mismatch_and_changes_nothing(client, teacher, student, at):
+    at(NOON)
+    create_class(client, teacher)
+    response = check_in(client, student, photo="biden_2.jpg")
+    assert response.status_code == 422 and response.get_json()["code"] == "face_mismatch"
+    assert "distance" not in response.get_json()
+    assert records()[0].status is None
+
+
+@pytest.mark.face
+def test_selfie_without_a_face_is_422(client, teacher, student, at):
+    at(NOON)
+    create_class(client, teacher)
+    response = check_in(client, student, photo="no_face.jpg")
+    assert response.status_code == 422 and response.get_json()["code"] == "no_face"
+
+
+@pytest.mark.parametrize("now, says", [
+    (START - timedelta(minutes=11), "opens at 2026-03-02 11:45"),
+    (START + timedelta(minutes=61), "ended"),
+])
+def test_check_in_outside_the_session_is_409_not_open(client, teacher, student, at, now, says):
+    at(now)
+    create_class(client, teacher)
+    response = check_in(client, student)
+    assert response.status_code == 409 and response.get_json()["code"] == "not_open"
+    assert says in response.get_json()["ERROR"]
+    assert records()[0].status is None
+
+
+@pytest.mark.face
+def test_check_in_opens_within_the_grace_period(client, teacher, student, at):
+    at(START - timedelta(minutes=9))
+    create_class(client, teacher)
+    assert check_in(client, student).status_code == 200
+
+
+def test_check_in_needs_the_session_and_the_roster(client, teacher, student, make_user, at):
+    at(NOON)
+    response = check_in(client, student)
+    assert response.status_code == 404 and response.get_json()["code"] == "no_such_class"
+    create_class(client, teacher, roster="")
+    response = check_in(client, student)
+    assert response.status_code == 403 and response.get_json()["code"] == "not_on_roster"
+
+
+def test_teachers_cannot_check_in_and_students_only_for_themselves(client, teacher, student, make_user, at):
+    at(NOON)
+    create_class(client, teacher)
+    other = make_user("other@school.test")
+    assert check_in(client, teacher).status_code == 403
+    assert check_in(client, (student[0], other[1])).status_code == 403
+    assert records()[0].status is None
+
+
+def _concurrently(app, count, send):
+    statuses, barrier = [], threading.Barrier(count)
+
+    def attempt():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(send(client).status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(statuses)
+
+
+@pytest.mark.face
+def test_concurrent_check_ins_mark_once(app, client, teacher, student, at):
+    at(NOON)
+    create_class(client, teacher)
+    selfie = base64.b64encode(fixture_bytes("obama_2.jpg")).decode()
+    email, token = student
+    statuses = _concurrently(app, 8, lambda c: post(c, "mark_attendance", token, email_id=email,
+                                                     image=selfie, **slot_fields(START)))
+    assert statuses == [200] + [409] * 7
+    assert [r.status for r in records()] == ["present"]
+
+
+def test_concurrent_session_creation_makes_one_session(app, teacher, student):
+    statuses = _concurrently(app, 8, lambda c: create_class(c, teacher))
+    assert statuses == [200] + [409] * 7
+    assert count_sessions() == 1 and len(records()) == 1

@@ -1,0 +1,126 @@
+"""Listings and statistics over a small timetable, with the clock frozen at NOON."""
+from datetime import datetime
+
+import pytest
+from sqlalchemy import update
+
+from models import TEACHER, AttendanceRecord, ClassSession, User, db
+from tests.conftest import NOON, post
+
+OBAMA, BEE = "obama@school.test", "b@school.test"
+TIMETABLE = [  # class, start, minutes, roster
+    ("Math 101", datetime(2026, 3, 1, 9, 0), f"{OBAMA},{BEE}"),   # ended; obama present, b absent
+    ("History", datetime(2026, 3, 1, 11, 0), OBAMA),              # ended; obama absent
+    ("Math 101", datetime(2026, 3, 2, 11, 55), OBAMA),            # open now: pending
+    ("Math 101", datetime(2026, 3, 3, 9, 0), OBAMA),              # tomorrow: pending
+]
+
+
+@pytest.fixture
+def timetable(client, teacher, student, make_user, at):
+    at(NOON)
+    make_user(BEE)
+    email, token = teacher
+    for name, start, roster in TIMETABLE:
+        response = post(client, "create_class", token, teacher_email_id=email, class_name=name,
+                        class_date=start.strftime("%Y-%m-%d"), start_time=start.strftime("%H:%M"),
+                        end_time=start.replace(hour=start.hour + 1).strftime("%H:%M"), student_email_ids=roster)
+        assert response.status_code == 200
+    first_session = db.session.query(ClassSession.id).filter_by(starts_at=TIMETABLE[0][1]).scalar()
+    obama_id = db.session.query(User.id).filter_by(email=OBAMA).scalar()
+    db.session.execute(update(AttendanceRecord)
+                       .where(AttendanceRecord.session_id == first_session, AttendanceRecord.student_id == obama_id)
+                       .values(status="present", method="selfie", marked_time=datetime(2026, 3, 1, 9, 3)))
+    db.session.commit()
+    return teacher, student
+
+
+def ask(client, path, who, **fields):
+    email, token = who
+    field = "teacher_email_id" if path in TEACHER_PATHS else "email_id"
+    response = post(client, path, token, **{field: email}, **fields)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+TEACHER_PATHS = {"get_classes_by_teacher", "get_latest_class_by_teacher", "get_present_absent_classes_by_teacher",
+                 "get_student_class_record", "get_attendance_time_records"}
+
+
+def dates_and_names(records):
+    return [(r["class_date"], r["start_time"], r["class_name"], r["student_email_id"]) for r in records]
+
+
+def test_student_lists(client, timetable):
+    _, student = timetable
+    marked = ask(client, "get_marked_attendance", student, name="Barack")
+    assert dates_and_names(marked) == [("2026-03-01", "09:00", "Math 101", OBAMA)]
+    assert marked[0]["attendance_marked"] == 1 and marked[0]["marked_time"].startswith("2026-03-01T09:03")
+    missed = ask(client, "get_missed_attendance", student, name="Barack")
+    assert dates_and_names(missed) == [("2026-03-01", "11:00", "History", OBAMA)]
+    assert missed[0]["status"] == "absent"
+    pending = ask(client, "get_pending_attendance", student, name="Barack")
+    assert dates_and_names(pending) == [("2026-03-02", "11:55", "Math 101", OBAMA)]
+
+
+def test_student_counts_treat_open_and_future_sessions_as_pending(client, timetable):
+    _, student = timetable
+    assert ask(client, "get_student_stats", student) == {
+        "total": 4, "present": 1, "absent": 1, "pending": 2, "excused": 0}
+    latest = ask(client, "get_student_attendance_time_records", student)
+    assert [(r["class_date"], r["class_name"], r["marked"]) for r in latest] == [
+        ("2026-03-03", "Math 101", 0), ("2026-03-02", "Math 101", 0),
+        ("2026-03-01", "History", 0), ("2026-03-01", "Math 101", 1)]
+    assert ask(client, "get_student_class_attd_stat", student) == latest
+
+
+def test_student_stats_accept_the_documented_email_field(client, timetable):
+    _, (email, token) = timetable
+    response = post(client, "get_student_stats", token, student_email_id=email)
+    assert response.status_code == 200 and response.get_json()["total"] == 4
+
+
+def test_teacher_counts_per_session_and_per_student(client, timetable):
+    teacher, _ = timetable
+    assert ask(client, "get_present_absent_classes_by_teacher", teacher) == {
+        "Math 101|2026-03-03": {"total": 1, "present": 0, "absent": 0, "pending": 1, "excused": 0},
+        "Math 101|2026-03-02": {"total": 1, "present": 0, "absent": 0, "pending": 1, "excused": 0},
+        "History|2026-03-01": {"total": 1, "present": 0, "absent": 1, "pending": 0, "excused": 0},
+        "Math 101|2026-03-01": {"total": 2, "present": 1, "absent": 1, "pending": 0, "excused": 0},
+    }
+    assert ask(client, "get_student_class_record", teacher) == {
+        f"{BEE}|Math 101": {"total": 1, "present": 0, "absent": 1, "pending": 0, "excused": 0},
+        f"{OBAMA}|History": {"total": 1, "present": 0, "absent": 1, "pending": 0, "excused": 0},
+        f"{OBAMA}|Math 101": {"total": 3, "present": 1, "absent": 0, "pending": 2, "excused": 0},
+    }
+
+
+def test_teacher_listings(client, timetable):
+    teacher, _ = timetable
+    every = ask(client, "get_classes_by_teacher", teacher)
+    assert dates_and_names(every) == [
+        ("2026-03-03", "09:00", "Math 101", OBAMA), ("2026-03-02", "11:55", "Math 101", OBAMA),
+        ("2026-03-01", "11:00", "History", OBAMA),
+        ("2026-03-01", "09:00", "Math 101", BEE), ("2026-03-01", "09:00", "Math 101", OBAMA)]
+    assert ask(client, "get_classes_by_teacher", teacher, limit="2", offset="1") == every[1:3]
+    assert ask(client, "get_latest_class_by_teacher", teacher) == every[:1]
+    times = ask(client, "get_attendance_time_records", teacher)
+    assert [t["email_id"] for t in times] == [OBAMA] and times[0]["time"].startswith("2026-03-01T09:03")
+
+
+def test_bad_pagination_is_400(client, timetable):
+    (email, token), _ = timetable
+    response = post(client, "get_classes_by_teacher", token, teacher_email_id=email, limit="-1")
+    assert response.status_code == 400
+
+
+def test_reads_are_scoped_to_their_owner(client, timetable, make_user):
+    teacher, student = timetable
+    other_teacher = make_user("t2@school.test", TEACHER)
+    assert ask(client, "get_classes_by_teacher", other_teacher) == []
+    assert ask(client, "get_present_absent_classes_by_teacher", other_teacher) == {}
+    other_student = make_user("c@school.test")
+    assert ask(client, "get_student_stats", other_student)["total"] == 0
+    assert post(client, "get_student_stats", other_student[1], email_id=OBAMA).status_code == 403
+    assert post(client, "get_classes_by_teacher", other_teacher[1], teacher_email_id=teacher[0]).status_code == 403
+    assert post(client, "get_classes_by_teacher", student[1], teacher_email_id=student[0]).status_code == 403

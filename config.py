@@ -13,7 +13,7 @@ SETTINGS = {
     "DATABASE_URL": ("sqlite:///instance/rollcall.db", "SQLAlchemy URL of the database; PostgreSQL in production"),
     "SECRET_KEY": ("generated once into instance/secret_key", "Flask secret key"),
     "TOKEN_TTL": ("2592000", "seconds a login token stays valid (30 days)"),
-    "FACE_TOLERANCE": ("0.5", "largest face distance accepted as the same person"),
+    "FACE_TOLERANCE": ("0.55", "largest face distance accepted as the same person (see Face matching)"),
     "CHECKIN_GRACE_MINUTES": ("10", "minutes before a session's start when selfie check-in opens"),
     "MAX_UPLOAD_MB": ("10", "largest request body accepted, in MB"),
     "MAX_IMAGE_PIXELS": ("50000000", "largest decoded image accepted, in pixels (decompression-bomb guard)"),

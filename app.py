@@ -10,7 +10,7 @@ from sqlalchemy import event, text
 
 import config
 from models import db
-from services import auth
+from services import auth, timing
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 migrate = Migrate(directory=MIGRATIONS)
@@ -34,7 +34,15 @@ def create_app(overrides=None):
     from routes import api, register_error_handlers
     app.register_blueprint(api)
     register_error_handlers(app)
+    app.before_request(timing.start)
+    app.after_request(_server_timing)
     return app
+
+
+def _server_timing(response):
+    if timing.collected():
+        response.headers["Server-Timing"] = timing.header()
+    return response
 
 
 def _engine_options(url):

@@ -2,8 +2,8 @@
 from datetime import date, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import (CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer,
-                        LargeBinary, MetaData, SmallInteger, String, Text, UniqueConstraint)
+from sqlalchemy import (CheckConstraint, Date, DateTime, Float, ForeignKey, LargeBinary, MetaData,
+                        SmallInteger, String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Named constraints keep migrations identical on SQLite and PostgreSQL.
@@ -111,6 +111,24 @@ class AttendanceRecord(db.Model):
 
     session: Mapped[ClassSession] = relationship()
     student: Mapped[User] = relationship()
+
+
+class AttendanceEvent(db.Model):
+    """The audit trail: every change of a record, by whom, how and from what to what."""
+    __tablename__ = "attendance_events"
+    __table_args__ = (CheckConstraint("method IN ('selfie', 'photo', 'manual')", name="method"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("attendance_records.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    method: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    distance: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    actor: Mapped[User] = relationship()
 
 
 class Review(db.Model):

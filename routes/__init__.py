@@ -11,7 +11,7 @@ from services.errors import ApiError
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Imported for their side effect of adding views to ``api``.
-from routes import accounts, classes, stats  # noqa: E402,F401
+from routes import accounts, classes, photos, stats  # noqa: E402,F401
 
 log = logging.getLogger(__name__)
 

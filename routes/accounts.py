@@ -61,6 +61,13 @@ def logout(fields, user):
     return {"SUCCESS": "Logged out; this token no longer works."}
 
 
+@endpoint(api, "/add_face", role=STUDENT)
+def add_face(fields, student):
+    encoding = faces.enrollment_encoding(fields.image(), settings()["MAX_IMAGE_PIXELS"])
+    auth.add_face(student, encoding)
+    return {"SUCCESS": "Face added.", **profile_json(student)}
+
+
 @endpoint(api, "/get_profile", email_field="email_id")
 def get_profile(fields, user):
     user_type = fields.integer("user_type", minimum=0, maximum=1)

@@ -37,14 +37,14 @@ class Fields:
                 raise BadInput("The body is not a JSON object.", code="bad_json")
         self.values = {**request.form.to_dict(), **(json_body or {})}
 
-    def _raw(self, name):
-        for alias in ALIASES.get(name, (name,)):
+    def _raw(self, name, aliases=True):
+        for alias in ALIASES.get(name, (name,)) if aliases else (name,):
             if self.values.get(alias) not in (None, ""):
                 return self.values[alias]
         return None
 
-    def text(self, name, required=True, max_length=MAX_TEXT):
-        value = self._raw(name)
+    def text(self, name, required=True, max_length=MAX_TEXT, aliases=True):
+        value = self._raw(name, aliases)
         if value is None:
             if required:
                 raise BadInput(f"The field {name} is required.", code="missing_field")
@@ -58,8 +58,8 @@ class Fields:
             raise BadInput(f"The field {name} is longer than {max_length} characters.", code="bad_field")
         return value
 
-    def email(self, name, required=True):
-        value = self.text(name, required, max_length=254)
+    def email(self, name, required=True, aliases=True):
+        value = self.text(name, required, max_length=254, aliases=aliases)
         if value is not None and not EMAIL.match(value):
             raise BadInput(f"The field {name} is not an email address.", code="bad_field")
         return value.lower() if value else value
@@ -98,6 +98,15 @@ class Fields:
             except ValueError:
                 pass
         raise BadInput(f"The field {name} must be a time as HH:MM.", code="bad_field")
+
+    def choice(self, name, options, required=True):
+        value = self.text(name, required, max_length=40)
+        if value is not None and value.lower() not in options:
+            raise BadInput(f"The field {name} must be one of: {', '.join(options)}.", code="bad_field")
+        return value.lower() if value else value
+
+    def flag(self, name):
+        return (self.text(name, required=False, max_length=5) or "0").lower() in ("1", "true", "yes", "on")
 
     def integer(self, name, default=None, minimum=0, maximum=None):
         value = self.text(name, required=False, max_length=12)

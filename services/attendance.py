@@ -6,8 +6,8 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from models import STUDENT, AttendanceRecord, ClassSession, FaceEncoding, User, db
-from services import clock, faces
+from models import STUDENT, AttendanceEvent, AttendanceRecord, ClassSession, FaceEncoding, User, db
+from services import clock, faces, timing
 from services.errors import BadInput, Conflict, FaceProblem, Forbidden, NotFound
 
 Record, Session = AttendanceRecord, ClassSession
@@ -71,8 +71,16 @@ def teacher_session(teacher, slot):
         Session.teacher_id == teacher.id, Session.class_name == slot.class_name,
         Session.starts_at == slot.starts_at, Session.ends_at == slot.ends_at))
     if session is None:
+        if _slot_exists(slot):
+            raise Forbidden("This class session belongs to another teacher.", code="not_yours")
         raise NotFound("You have no class session with this name, date and time.", code="no_such_class")
     return session
+
+
+def _slot_exists(slot):
+    return db.session.scalar(select(Session.id).where(
+        Session.class_name == slot.class_name, Session.starts_at == slot.starts_at,
+        Session.ends_at == slot.ends_at).limit(1)) is not None
 
 
 def _student_record(student, slot):
@@ -82,10 +90,7 @@ def _student_record(student, slot):
             Session.starts_at == slot.starts_at, Session.ends_at == slot.ends_at))
     if record is not None:
         return record
-    exists = db.session.scalar(select(Session.id).where(
-        Session.class_name == slot.class_name, Session.starts_at == slot.starts_at,
-        Session.ends_at == slot.ends_at).limit(1))
-    if exists is None:
+    if not _slot_exists(slot):
         raise NotFound("There is no class session with this name, date and time.", code="no_such_class")
     raise Forbidden("You are not on the roster of this class session.", code="not_on_roster")
 
@@ -100,10 +105,14 @@ def _check_open(session, grace_minutes, tz_name):
                        code="not_open")
 
 
-def student_encodings(student_ids):
-    """(student ids, n x 128 matrix) of every enrolled face of the given students."""
-    rows = db.session.execute(select(FaceEncoding.user_id, FaceEncoding.encoding)
-                              .where(FaceEncoding.user_id.in_(student_ids))).all()
+def student_encodings(student_ids=None):
+    """(student ids, n x 128 matrix) of every enrolled face of the given students (None: all)."""
+    query = select(FaceEncoding.user_id, FaceEncoding.encoding)
+    if student_ids is None:
+        query = query.join(User, FaceEncoding.user_id == User.id).where(User.role == STUDENT)
+    else:
+        query = query.where(FaceEncoding.user_id.in_(student_ids))
+    rows = db.session.execute(query.order_by(FaceEncoding.user_id)).all()
     if not rows:
         return [], np.empty((0, 128))
     return [r.user_id for r in rows], np.stack([faces.from_bytes(r.encoding) for r in rows])
@@ -120,14 +129,148 @@ def check_in(student, slot, image, settings):
     distance = min(float(faces.distances(known, p).min()) for p in probes)
     if distance > settings["FACE_TOLERANCE"]:
         raise FaceProblem("The face in the selfie does not match your enrolled face.", code="face_mismatch")
-    marked = db.session.execute(
-        update(Record).where(Record.id == record.id, Record.status.is_(None))
-        .values(status="present", method="selfie", distance=distance, marked_time=clock.utc_naive())
-        .execution_options(synchronize_session=False))
-    if marked.rowcount != 1:
+    if not _mark_present(record.id, student, "selfie", distance):
         raise Conflict("Attendance is already recorded for this class.", code="already_marked")
     db.session.refresh(record)
     return record
+
+
+def _mark_present(record_id, actor, method, distance):
+    """Marks an unmarked record present; False when it was marked meanwhile.
+
+    The condition sits in the UPDATE itself, so of concurrent markings exactly one wins.
+    """
+    marked = db.session.execute(
+        update(Record).where(Record.id == record_id, Record.status.is_(None))
+        .values(status="present", method=method, distance=distance, marked_time=clock.utc_naive())
+        .execution_options(synchronize_session=False))
+    if marked.rowcount != 1:
+        return False
+    _log(record_id, actor, method, None, "present", distance)
+    return True
+
+
+def _log(record_id, actor, method, from_status, to_status, distance=None, note=None):
+    db.session.add(AttendanceEvent(record_id=record_id, actor_id=actor.id, at=clock.utc_naive(), method=method,
+                                   from_status=from_status, to_status=to_status, distance=distance, note=note))
+
+
+# ---- class photos ------------------------------------------------------------------------
+
+class PhotoResult:
+    """One photo's faces: [(Box, faces.Match, User or None)], and its annotated JPEG if asked."""
+
+    def __init__(self, faces_found, annotated=None):
+        self.faces, self.annotated = faces_found, annotated
+
+
+def mark_from_photos(teacher, slot, images, settings, annotate=False):
+    """Marks present every roster student recognised in the photos; never unmarks anyone.
+
+    A session with an empty roster matches against every enrolled student and adds the
+    students it recognises. Returns (session, candidate students, [PhotoResult]).
+    """
+    session = teacher_session(teacher, slot)
+    opens_at = session.starts_at - timedelta(minutes=settings["CHECKIN_GRACE_MINUTES"])
+    if clock.local_naive(settings["TIMEZONE"]) < opens_at:
+        raise Conflict(f"This class starts at {session.starts_at:%Y-%m-%d %H:%M}; "
+                       "photograph the room once it has begun.", code="not_open")
+    with timing.phase("database"):
+        roster = {r.student_id: r for r in db.session.scalars(select(Record).where(Record.session_id == session.id))}
+        owner_ids, known = student_encodings(list(roster) if roster else None)
+    candidates = sorted(set(owner_ids))
+    column = {student_id: i for i, student_id in enumerate(candidates)}
+    students = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(candidates)))} if candidates else {}
+    decoded = [faces.decode(image, settings["MAX_IMAGE_PIXELS"]) for image in images]
+    results = []
+    for pixels in decoded:
+        boxes = faces.detect_room(pixels)
+        encodings = faces.encode(pixels, boxes)
+        with timing.phase("match"):
+            distance = faces.per_candidate_distances(encodings, known, [column[o] for o in owner_ids])
+            matches = faces.match_faces(distance, settings["PHOTO_TOLERANCE"], settings["PHOTO_REVIEW_BAND"],
+                                        settings["PHOTO_MARGIN"])
+        found = [(box, m, students[candidates[m.candidate]] if m.decision == "matched" else None)
+                 for box, m in zip(boxes, matches)]
+        with timing.phase("database"):
+            for _, match, student in found:
+                if student is not None:
+                    record = roster.get(student.id) or _add_to_roster(session, student, roster)
+                    _mark_present(record.id, teacher, "photo", match.distance)
+        results.append(PhotoResult(found, _annotation(pixels, found, students, candidates) if annotate else None))
+    db.session.flush()
+    return session, [students[c] for c in candidates], results
+
+
+def _add_to_roster(session, student, roster):
+    record = Record(session_id=session.id, student_id=student.id, created_at=clock.utc_naive())
+    try:
+        with db.session.begin_nested():  # a concurrent photo may have added the same student
+            db.session.add(record)
+    except IntegrityError:
+        record = db.session.scalar(select(Record).where(Record.session_id == session.id,
+                                                        Record.student_id == student.id))
+    roster[student.id] = record
+    return record
+
+
+def _annotation(pixels, found, students, candidates):
+    labelled = []
+    for box, match, student in found:
+        if student is not None:
+            label = student.name
+        elif match.candidates:
+            label = "? " + students[candidates[match.candidates[0][0]]].name
+        else:
+            label = "unknown"
+        labelled.append((box, match.decision, label))
+    return faces.annotate(pixels, labelled)
+
+
+def session_statuses(session):
+    """(present students, students not present) of a session, by email."""
+    rows = db.session.execute(select(User.email, Record.status).join(Record, Record.student_id == User.id)
+                              .where(Record.session_id == session.id).order_by(User.email)).all()
+    return [r.email for r in rows if r.status == "present"], [r.email for r in rows if r.status != "present"]
+
+
+# ---- corrections and history -------------------------------------------------------------
+
+def set_status(teacher, slot, student_email, status, note):
+    """A teacher's correction of one record; returns the record."""
+    session = teacher_session(teacher, slot)
+    record = db.session.scalar(select(Record).join(User, Record.student_id == User.id).where(
+        Record.session_id == session.id, User.email == student_email, User.role == STUDENT))
+    if record is None:
+        raise NotFound("This student is not on the roster of this class session.", code="not_on_roster")
+    if record.status == status and not note:
+        return record
+    previous = record.status
+    record.status, record.method, record.distance = status, "manual", None
+    record.marked_time = clock.utc_naive() if status == "present" else None
+    _log(record.id, teacher, "manual", previous, status, note=note)
+    db.session.flush()
+    return record
+
+
+def history(teacher, slot=None, student_email=None, page=(None, 0)):
+    """The audit trail of the teacher's sessions: one session, one student, or both."""
+    actor = aliased(User, name="actor")
+    query = (select(AttendanceEvent.id, AttendanceEvent.at, AttendanceEvent.method, AttendanceEvent.from_status,
+                    AttendanceEvent.to_status, AttendanceEvent.distance, AttendanceEvent.note,
+                    actor.email.label("actor_email"), Student.email.label("student_email"), Session.class_name,
+                    Session.class_date, Session.starts_at, Session.ends_at)
+             .join(Record, AttendanceEvent.record_id == Record.id)
+             .join(Session, Record.session_id == Session.id)
+             .join(Student, Record.student_id == Student.id)
+             .join(actor, AttendanceEvent.actor_id == actor.id)
+             .where(Session.teacher_id == teacher.id)
+             .order_by(AttendanceEvent.at.desc(), AttendanceEvent.id.desc()))
+    if slot is not None:
+        query = query.where(Session.id == teacher_session(teacher, slot).id)
+    if student_email is not None:
+        query = query.where(Student.email == student_email)
+    return db.session.execute(_page(query, page)).all()
 
 
 # ---- reads ----------------------------------------------------------------------------

@@ -45,6 +45,17 @@ def register(role, email, name, password, encoding, ttl_seconds):
     return user, issue_token(user, ttl_seconds)
 
 
+MAX_FACES = 10
+
+
+def add_face(user, encoding):
+    """Enrolls one more photo of ``user``; matching then uses the closest of their faces."""
+    if len(user.faces) >= MAX_FACES:
+        raise Conflict(f"You already have {MAX_FACES} faces enrolled, the most allowed.", code="too_many_faces")
+    user.faces.append(FaceEncoding(encoding=encoding.tobytes(), created_at=clock.utc_naive()))
+    db.session.flush()
+
+
 class LoginThrottle:
     """Counts recent failed logins per account and per client address, in this process."""
 

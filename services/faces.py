@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from services import timing
 from services.errors import FaceProblem, NotAnImage, TooLarge
 
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
@@ -55,6 +56,11 @@ class Box:
 
 def decode(data, max_pixels):
     """Upright RGB pixels of an uploaded JPEG, PNG or WebP, or a clear error."""
+    with timing.phase("decode"):
+        return _decode(data, max_pixels)
+
+
+def _decode(data, max_pixels):
     try:
         image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, ValueError):
@@ -111,11 +117,12 @@ def detect_selfie(pixels):
 
     One upsampled retry catches faces under HOG's 80 px window (small or distant selfies).
     """
-    height, width = pixels.shape[:2]
-    scale = min(1.0, SELFIE_DETECT_SIDE / max(height, width))
-    small = _resized(pixels, scale)
-    found = _hog(small, 0) or _hog(small, 1)
-    return [_clip(_scaled(box, 1.0 / scale), height, width) for box in found]
+    with timing.phase("detect"):
+        height, width = pixels.shape[:2]
+        scale = min(1.0, SELFIE_DETECT_SIDE / max(height, width))
+        small = _resized(pixels, scale)
+        found = _hog(small, 0) or _hog(small, 1)
+        return [_clip(_scaled(box, 1.0 / scale), height, width) for box in found]
 
 
 def _scaled(box, factor):
@@ -133,10 +140,11 @@ def encode(pixels, boxes):
         return []
     fr = models()
     import dlib
-    shapes = dlib.full_object_detections()
-    for b in boxes:
-        shapes.append(fr.pose_predictor_5_point(pixels, dlib.rectangle(b.left, b.top, b.right, b.bottom)))
-    return [np.array(d, dtype=np.float64) for d in fr.face_encoder.compute_face_descriptor(pixels, shapes, 1)]
+    with timing.phase("encode"):
+        shapes = dlib.full_object_detections()
+        for b in boxes:
+            shapes.append(fr.pose_predictor_5_point(pixels, dlib.rectangle(b.left, b.top, b.right, b.bottom)))
+        return [np.array(d, dtype=np.float64) for d in fr.face_encoder.compute_face_descriptor(pixels, shapes, 1)]
 
 
 def subjects(boxes):
@@ -177,3 +185,169 @@ def distances(known, probe):
 
 def from_bytes(raw):
     return np.frombuffer(raw, dtype=np.float64)
+
+
+# ---- class photos ------------------------------------------------------------------------
+# A 12 MP room photo holds faces from ~50 px (back row) to several hundred px wide. dlib's
+# HOG finds faces of ~80 px and up; running it upsampled over 12 MP costs ~10 s here. So:
+# large faces come from HOG on a half-size copy, small and middle ones from OpenCV's Haar
+# cascade (fast, but it also fires on texture), and every Haar candidate is confirmed by
+# HOG on a small crop scaled so the face is ~110 px, which also gives dlib's own box shape
+# that the landmark model expects.
+ROOM_OVERVIEW_SCALE = 0.5
+HAAR_MIN_FACE = 36
+CONFIRM_FACE_SIZE = 110
+
+
+def _haar():
+    global _haar_cascade
+    if _haar_cascade is None:
+        import cv2
+        _haar_cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
+    return _haar_cascade
+
+
+_haar_cascade = None
+
+
+def _gray(pixels):
+    return np.asarray(Image.fromarray(pixels).convert("L"))
+
+
+def _confirm(gray, x, y, w, h):
+    """dlib's box for a Haar candidate (full-resolution coordinates), or None."""
+    height, width = gray.shape
+    pad = w // 2
+    left, top = max(x - pad, 0), max(y - pad, 0)
+    right, bottom = min(x + w + pad, width), min(y + h + pad, height)
+    scale = CONFIRM_FACE_SIZE / w
+    crop = _resized(np.ascontiguousarray(gray[top:bottom, left:right]), scale)
+    found = _hog(crop, 0)
+    if not found:
+        return None
+    cx, cy = x + w / 2, y + h / 2
+    best = min(found, key=lambda b: abs(left + (b[1] + b[3]) / 2 / scale - cx) + abs(top + (b[0] + b[2]) / 2 / scale - cy))
+    t, r, b, l = (v / scale for v in best)
+    box = _clip((int(round(top + t)), int(round(left + r)), int(round(top + b)), int(round(left + l))), height, width)
+    return box if box.left <= cx <= box.right and box.top <= cy <= box.bottom else None
+
+
+def _overlap(a, b):
+    inter_w = min(a.right, b.right) - max(a.left, b.left)
+    inter_h = min(a.bottom, b.bottom) - max(a.top, b.top)
+    if inter_w <= 0 or inter_h <= 0:
+        return 0.0
+    inter = inter_w * inter_h
+    return inter / min(a.width * (a.bottom - a.top), b.width * (b.bottom - b.top))
+
+
+def detect_room(pixels):
+    """Every face in a class photo, small ones included, in full-resolution coordinates."""
+    with timing.phase("detect"):
+        return _detect_room(pixels)
+
+
+def _detect_room(pixels):
+    height, width = pixels.shape[:2]
+    gray = _gray(pixels)
+    overview_scale = min(1.0, ROOM_OVERVIEW_SCALE if max(height, width) > 2000 else 1.0)
+    boxes = [_clip(_scaled(b, 1 / overview_scale), height, width)
+             for b in _hog(_resized(gray, overview_scale), 0)]
+    candidates = _haar().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=4,
+                                          minSize=(HAAR_MIN_FACE, HAAR_MIN_FACE))
+    for x, y, w, h in candidates:
+        if any(_overlap(Box(y, x + w, y + h, x), b) > 0.4 for b in boxes):
+            continue
+        box = _confirm(gray, int(x), int(y), int(w), int(h))
+        if box is not None and not any(_overlap(box, b) > 0.4 for b in boxes):
+            boxes.append(box)
+    return sorted(boxes, key=lambda b: (b.left, b.top))
+
+
+# ---- matching ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Match:
+    """What one face in a class photo is: ``matched`` to a candidate, ``needs_review`` (a
+    plausible candidate, not certain enough to mark), or ``unknown``."""
+    decision: str
+    candidate: int | None = None
+    distance: float | None = None
+    candidates: tuple = ()  # (candidate index, distance) under the tolerance, nearest first
+
+
+def per_candidate_distances(probes, known, owners):
+    """faces x candidates matrix: each candidate's distance is that of its closest enrolled face.
+
+    ``owners[k]`` is the candidate index of ``known[k]``; candidates are 0..max(owners).
+    """
+    n_candidates = (max(owners) + 1) if len(owners) else 0
+    result = np.full((len(probes), n_candidates), np.inf)
+    if len(probes) and len(owners):
+        probes, known = np.asarray(probes), np.asarray(known)
+        # |a-b|^2 = |a|^2 + |b|^2 - 2ab: one matrix product instead of a faces x gallery x 128 array
+        squared = (probes ** 2).sum(1)[:, None] + (known ** 2).sum(1)[None, :] - 2 * probes @ known.T
+        every = np.sqrt(np.maximum(squared, 0.0))
+        np.minimum.at(result, (slice(None), np.asarray(owners)), every)
+    return result
+
+
+def match_faces(distance, tolerance, review_band, margin):
+    """One-to-one assignment of faces (rows) to candidates (columns) under ``tolerance``.
+
+    The assignment minimises the summed distance, so no candidate gets two faces and no face
+    two candidates. A face is marked only when its distance is at most tolerance - review_band
+    and every other candidate is at least ``margin`` further away; otherwise a face with a
+    candidate under the tolerance needs review, and one without is unknown.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    n_faces, n_candidates = distance.shape
+    assigned = {}
+    if n_faces and n_candidates:
+        admissible = np.where(distance <= tolerance, distance, 1e6)
+        rows, columns = linear_sum_assignment(admissible)
+        assigned = {r: c for r, c in zip(rows, columns) if distance[r, c] <= tolerance}
+    matches = []
+    for face in range(n_faces):
+        row = distance[face]
+        nearest = [int(c) for c in np.argsort(row)[:3] if row[c] <= tolerance]
+        candidates = tuple((c, float(row[c])) for c in nearest)
+        if face not in assigned:
+            matches.append(Match("needs_review" if candidates else "unknown", candidates=candidates))
+            continue
+        chosen = int(assigned[face])
+        next_best = np.min(np.delete(row, chosen)) if n_candidates > 1 else np.inf
+        certain = row[chosen] <= tolerance - review_band and next_best - row[chosen] >= margin
+        matches.append(Match("matched" if certain else "needs_review", chosen, float(row[chosen]), candidates))
+    return matches
+
+
+# ---- annotation --------------------------------------------------------------------------
+ANNOTATION_SIDE = 2000
+COLOURS = {"matched": (40, 200, 80), "needs_review": (255, 170, 0), "unknown": (230, 40, 40)}
+
+
+def annotate(pixels, labelled):
+    """A JPEG of the photo with one box per face: ``labelled`` is [(Box, decision, label)].
+
+    Matched faces are green, faces to review amber, unknown faces red; the copy is scaled to
+    at most ANNOTATION_SIDE pixels so the answer stays small.
+    """
+    from PIL import ImageDraw
+
+    image = Image.fromarray(pixels)
+    scale = min(1.0, ANNOTATION_SIDE / max(image.size))
+    if scale < 1.0:
+        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.BILINEAR)
+    draw = ImageDraw.Draw(image)
+    line = max(2, round(max(image.size) / 600))
+    for box, decision, label in labelled:
+        colour = COLOURS[decision]
+        rect = [box.left * scale, box.top * scale, box.right * scale, box.bottom * scale]
+        draw.rectangle(rect, outline=colour, width=line)
+        text_top = max(0, rect[1] - 14)
+        draw.rectangle([rect[0], text_top, rect[0] + 7 * len(label) + 6, text_top + 13], fill=colour)
+        draw.text((rect[0] + 3, text_top + 1), label, fill=(0, 0, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()

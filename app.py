@@ -10,7 +10,7 @@ from sqlalchemy import event, text
 
 import config
 from models import db
-from services import auth, timing
+from services import auth, faces, timing
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 migrate = Migrate(directory=MIGRATIONS)
@@ -69,4 +69,5 @@ if __name__ == "__main__":
     app = create_app()
     with app.app_context():
         upgrade_database()
+    faces.warm_up(app.config["FACE_PROCESSES"])
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))

@@ -21,7 +21,7 @@ ALIASES = {
     "review": ("review", "msg"),
 }
 MAX_TEXT = 10_000
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
 DATA_URL_PREFIX = re.compile(r"^data:[\w/+.-]*;base64,", re.IGNORECASE)
 
 
@@ -52,6 +52,8 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise BadInput(f"The field {name} must be a string.", code="bad_field")
         value = str(value).strip()
+        if "\x00" in value:  # PostgreSQL refuses NUL in text; no real field holds one
+            raise BadInput(f"The field {name} contains a NUL character.", code="bad_field")
         if not value and required:
             raise BadInput(f"The field {name} is required.", code="missing_field")
         if len(value) > max_length:

@@ -69,5 +69,5 @@ if __name__ == "__main__":
     app = create_app()
     with app.app_context():
         upgrade_database()
-    faces.warm_up(app.config["FACE_PROCESSES"])
+    faces.models()  # load once before the first request rather than during it
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))

@@ -185,7 +185,7 @@ def mark_from_photos(teacher, slot, images, settings, annotate=False):
     results = []
     for pixels in decoded:
         boxes = faces.detect_room(pixels)
-        encodings = faces.encode(pixels, boxes, settings["FACE_PROCESSES"])
+        encodings = faces.encode(pixels, boxes)
         with timing.phase("match"):
             distance = faces.per_candidate_distances(encodings, known, [column[o] for o in owner_ids])
             matches = faces.match_faces(distance, settings["PHOTO_TOLERANCE"], settings["PHOTO_REVIEW_BAND"],

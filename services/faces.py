@@ -5,10 +5,6 @@ bounded copy of the image) -> encode (dlib ResNet, from the full-resolution pixe
 compare (vectorised Euclidean distances).
 """
 import io
-import logging
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +24,6 @@ BACKGROUND_FACE_RATIO = 0.4
 # Pillow's own bomb check would raise at twice its default limit; ours runs first, from
 # the header, before any pixel is decoded.
 Image.MAX_IMAGE_PIXELS = None
-log = logging.getLogger(__name__)
 
 _models = None
 
@@ -139,67 +134,17 @@ def _clip(box, height, width):
     return Box(max(top, 0), min(right, width), min(bottom, height), max(left, 0))
 
 
-def encode(pixels, boxes, processes=1):
-    """dlib's 128-d descriptor of each box, computed from the given (full-resolution) pixels.
-
-    dlib holds the GIL, so threads cannot share the work; with ``processes`` > 1 and enough
-    faces, crops around the faces go to a pool of processes (the encoder costs ~0.1 s a face).
-    """
+def encode(pixels, boxes):
+    """dlib's 128-d descriptor of each box, computed from the given (full-resolution) pixels."""
     if not boxes:
         return []
     with timing.phase("encode"):
-        crops = [_crop_around(pixels, b) for b in boxes]
-        if processes > 1 and len(boxes) >= PARALLEL_MIN_FACES and _pool_usable:
-            try:
-                return _encode_in_pool(crops, processes)
-            except BrokenProcessPool:
-                _give_up_pool()
-        return _encode_crops(crops)
-
-
-# Fewer faces than this are encoded in-process: shipping them to the pool costs more than it saves.
-PARALLEL_MIN_FACES = 6
-_encoder_pool = None
-_pool_usable = True
-
-
-def _pool(processes):
-    global _encoder_pool
-    if _encoder_pool is None:
-        # spawn, not fork: forking a process that runs server threads can copy a held lock.
-        _encoder_pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=models)
-    return _encoder_pool
-
-
-def warm_up(processes):
-    """Loads the models here and, when there is a pool, in its processes, before any request."""
-    models()
-    if processes > 1:
-        list(_pool(processes).map(_no_op, range(processes)))
-
-
-def _no_op(_):
-    return None
-
-
-def _encode_in_pool(crops, processes):
-    chunks = [crops[i::processes] for i in range(processes)]
-    encodings = [None] * len(crops)
-    for i, result in enumerate(_pool(processes).map(_encode_crops, chunks)):
-        encodings[i::processes] = result
-    return encodings
-
-
-def _give_up_pool():
-    """A pool whose processes cannot start (e.g. no importable __main__) is not retried."""
-    global _encoder_pool, _pool_usable
-    log.warning("face encoding pool failed; encoding in-process from now on", exc_info=True)
-    _encoder_pool, _pool_usable = None, False
+        return _encode_crops([_crop_around(pixels, b) for b in boxes])
 
 
 def _crop_around(pixels, box):
-    """The face with a margin of one face width: all the landmark model and encoder look at."""
+    """The face with a margin of one face width: all the landmark model and encoder look at,
+    so no copy of a 12 MP photo is made per face."""
     height, width = pixels.shape[:2]
     top, left = max(box.top - box.width, 0), max(box.left - box.width, 0)
     bottom, right = min(box.bottom + box.width, height), min(box.right + box.width, width)

@@ -27,6 +27,8 @@ def issue_token(user, ttl_seconds):
     """Adds a new token for ``user`` and returns the raw value, which only the client keeps."""
     raw = secrets.token_urlsafe(32)  # 256 bits
     now = clock.utc_naive()
+    if user.id is not None:  # housekeeping: a user's expired tokens go when a new one comes
+        db.session.execute(delete(Token).where(Token.user_id == user.id, Token.expires_at <= now))
     db.session.add(Token(user=user, digest=digest(raw), created_at=now,
                          expires_at=now + timedelta(seconds=ttl_seconds)))
     return raw, now + timedelta(seconds=ttl_seconds)

@@ -231,6 +231,13 @@ def test_tokens_expire(client, student, at):
     assert response.status_code == 401 and response.get_json()["code"] == "token_expired"
 
 
+def test_login_clears_expired_tokens(client, student, at):
+    email, _ = student
+    at(datetime.utcnow() + timedelta(hours=2))
+    assert post(client, "login_student", email_id=email, passwd_hash=PASSWORD).status_code == 200
+    assert count(Token) == 1
+
+
 def test_logout_revokes_only_the_presented_token(client, student):
     email, token = student
     other = post(client, "login_student", email_id=email, passwd_hash=PASSWORD).get_json()["token"]

@@ -54,8 +54,10 @@ def free_port():
 class Server:
     """gunicorn with the repository's config on a free loopback port, as a context manager."""
 
-    def __init__(self, database_url, workers=None, threads=None, env=None, log_name="server.log"):
+    def __init__(self, database_url, workers=None, threads=None, env=None, log_name="server.log",
+                 app=None):
         self.port = free_port()
+        self.app = app
         self.env = {**os.environ, "DATABASE_URL": database_url, "BIND": f"127.0.0.1:{self.port}",
                     "SECRET_KEY": secrets.token_hex(16), "TIMEZONE": "UTC", **(env or {})}
         if workers:
@@ -69,7 +71,8 @@ class Server:
     def __enter__(self):
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen([str(gunicorn), "--config", str(REPO / "gunicorn.conf.py")],
+        command = [str(gunicorn), "--config", str(REPO / "gunicorn.conf.py")] + ([self.app] if self.app else [])
+        self.process = subprocess.Popen(command,
                                         cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

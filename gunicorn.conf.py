@@ -1,7 +1,7 @@
 """Production serving: ``gunicorn`` from the repository root (see bench/README-perf.md).
 
 Environment knobs: BIND (default 0.0.0.0:8000), WEB_CONCURRENCY (worker processes, default
-one per core), GUNICORN_THREADS (threads per worker, default 4), plus the app's own settings.
+one per core), GUNICORN_THREADS (threads per worker, default 16), plus the app's own settings.
 """
 import gc
 import os
@@ -12,9 +12,12 @@ bind = os.environ.get("BIND", "0.0.0.0:8000")
 # One process per core: statistics are CPU-light but the face pipeline is CPU-bound, and
 # more processes than cores only adds memory and context switches (see bench/README-perf.md).
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
-# Threads let a worker keep answering reads while its requests wait on the database.
+# Threads let a worker keep answering reads while other requests wait: on the database, or
+# for the worker's one face-pipeline slot (services/faces.py). A check-in queued there parks
+# its thread; with 4 threads the queued check-ins held every thread and reads waited behind
+# them (reads p99 2.8 s under bench/load.py), with 16 reads kept a free thread (p99 0.42 s).
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+threads = int(os.environ.get("GUNICORN_THREADS") or 16)
 
 # Import the app (and, in on_starting, the face models) once in the master; forked workers
 # share those pages instead of each loading ~100 MB of dlib models on its first check-in.

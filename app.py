@@ -32,7 +32,9 @@ def create_app(overrides=None):
     app.extensions["login_throttle"] = auth.LoginThrottle()
 
     from routes import api, register_error_handlers
+    from routes.health import health
     app.register_blueprint(api)
+    app.register_blueprint(health)
     register_error_handlers(app)
     app.before_request(timing.start)
     app.after_request(_server_timing)

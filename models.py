@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import (CheckConstraint, Date, DateTime, Float, ForeignKey, LargeBinary, MetaData,
+from sqlalchemy import (CheckConstraint, Date, DateTime, Float, ForeignKey, Index, LargeBinary, MetaData,
                         SmallInteger, String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -77,6 +77,10 @@ class ClassSession(db.Model):
         UniqueConstraint("teacher_id", "class_name", "starts_at", "ends_at",
                          name="uq_class_sessions_teacher_slot"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # A teacher's sessions newest first (listings, the latest session) without a sort.
+        Index("ix_class_sessions_teacher_id_starts_at", "teacher_id", "starts_at"),
+        # A session found by its slot alone (check-in, when the student is not on its roster).
+        Index("ix_class_sessions_starts_at", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

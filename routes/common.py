@@ -211,8 +211,15 @@ def local_iso(utc_value):
     return clock.to_local_iso(utc_value, settings()["TIMEZONE"])
 
 
-def record_json(row, now_local):
+@functools.lru_cache(maxsize=4096)
+def _hhmm(value):
+    # A listing repeats each session's times once per student; strftime is the slow part.
+    return value.strftime("%H:%M")
+
+
+def record_json(row, now_local, iso=None):
     """The contract's attendance record (plus status, method, distance)."""
+    iso = iso or local_iso
     status = row.status or ("absent" if row.ends_at < now_local else "pending")
     return {
         "id": row.id,
@@ -221,10 +228,10 @@ def record_json(row, now_local):
         "teacher_email_id": row.teacher_email,
         "attendance_marked": 1 if row.status == "present" else 0,
         "class_date": row.class_date.isoformat(),
-        "start_time": row.starts_at.strftime("%H:%M"),
-        "end_time": row.ends_at.strftime("%H:%M"),
-        "marked_time": local_iso(row.marked_time),
-        "create_datetime": local_iso(row.created_at),
+        "start_time": _hhmm(row.starts_at),
+        "end_time": _hhmm(row.ends_at),
+        "marked_time": iso(row.marked_time),
+        "create_datetime": iso(row.created_at),
         "status": status,
         "method": row.method,
         "distance": None if row.distance is None else round(row.distance, 3),
@@ -232,8 +239,11 @@ def record_json(row, now_local):
 
 
 def records_json(rows):
-    now_local = clock.local_naive(settings()["TIMEZONE"])
-    return [record_json(r, now_local) for r in rows]
+    # A teacher's full listing is thousands of records: read the settings once, not per row.
+    tz_name = settings()["TIMEZONE"]
+    now_local = clock.local_naive(tz_name)
+    iso = clock.local_iso_formatter(tz_name)
+    return [record_json(r, now_local, iso) for r in rows]
 
 
 def time_of(value):

@@ -12,13 +12,13 @@ def counts_json(row):
 
 @endpoint(api, "/get_present_absent_classes_by_teacher", role=TEACHER)
 def get_present_absent_classes_by_teacher(fields, teacher):
-    rows = attendance.counts_by_session(teacher, settings()["TIMEZONE"])
+    rows = attendance.counts_by_session(teacher, settings()["TIMEZONE"], fields.page())
     return {f"{r.class_name}|{r.class_date.isoformat()}": counts_json(r) for r in rows}
 
 
 @endpoint(api, "/get_student_class_record", role=TEACHER)
 def get_student_class_record(fields, teacher):
-    rows = attendance.counts_by_student_and_class(teacher, settings()["TIMEZONE"])
+    rows = attendance.counts_by_student_and_class(teacher, settings()["TIMEZONE"], fields.page())
     return {f"{r.email}|{r.class_name}": counts_json(r) for r in rows}
 
 

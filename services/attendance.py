@@ -181,11 +181,9 @@ def mark_from_photos(teacher, slot, images, settings, annotate=False):
     candidates = sorted(set(owner_ids))
     column = {student_id: i for i, student_id in enumerate(candidates)}
     students = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(candidates)))} if candidates else {}
-    decoded = [faces.decode(image, settings["MAX_IMAGE_PIXELS"]) for image in images]
     results = []
-    for pixels in decoded:
-        boxes = faces.detect_room(pixels)
-        encodings = faces.encode(pixels, boxes)
+    for image in images:
+        pixels, boxes, encodings = faces.room_encodings(image, settings["MAX_IMAGE_PIXELS"])
         with timing.phase("match"):
             distance = faces.per_candidate_distances(encodings, known, [column[o] for o in owner_ids])
             matches = faces.match_faces(distance, settings["PHOTO_TOLERANCE"], settings["PHOTO_REVIEW_BAND"],
@@ -338,33 +336,35 @@ def student_pending(student, grace_minutes, tz_name):
 
 
 def _counts(now):
-    return (func.count().label("total"),
+    # Outer-joined sessions without any record bring one all-NULL row: count records, not rows.
+    unmarked = and_(Record.id.is_not(None), Record.status.is_(None))
+    return (func.count(Record.id).label("total"),
             func.coalesce(func.sum(case((Record.status == "present", 1), else_=0)), 0).label("present"),
-            func.coalesce(func.sum(case((_absent(now), 1), else_=0)), 0).label("absent"),
+            func.coalesce(func.sum(case((or_(Record.status == "absent", and_(unmarked, Session.ends_at < now)), 1),
+                                        else_=0)), 0).label("absent"),
             func.coalesce(func.sum(case((Record.status == "excused", 1), else_=0)), 0).label("excused"),
-            func.coalesce(func.sum(case((and_(Record.status.is_(None), Session.ends_at >= now), 1),
-                                        else_=0)), 0).label("pending"))
+            func.coalesce(func.sum(case((and_(unmarked, Session.ends_at >= now), 1), else_=0)), 0).label("pending"))
 
 
-def counts_by_session(teacher, tz_name):
+def counts_by_session(teacher, tz_name, page=(None, 0)):
     now = clock.local_naive(tz_name)
-    return db.session.execute(
-        select(Session.class_name, Session.class_date, *_counts(now))
-        .select_from(Session).outerjoin(Record, Record.session_id == Session.id)
-        .where(Session.teacher_id == teacher.id)
-        .group_by(Session.class_name, Session.class_date)
-        .order_by(Session.class_date.desc(), Session.class_name)).all()
+    query = (select(Session.class_name, Session.class_date, *_counts(now))
+             .select_from(Session).outerjoin(Record, Record.session_id == Session.id)
+             .where(Session.teacher_id == teacher.id)
+             .group_by(Session.class_name, Session.class_date)
+             .order_by(Session.class_date.desc(), Session.class_name))
+    return db.session.execute(_page(query, page)).all()
 
 
-def counts_by_student_and_class(teacher, tz_name):
+def counts_by_student_and_class(teacher, tz_name, page=(None, 0)):
     now = clock.local_naive(tz_name)
-    return db.session.execute(
-        select(Student.email, Session.class_name, *_counts(now))
-        .select_from(Record).join(Session, Record.session_id == Session.id)
-        .join(Student, Record.student_id == Student.id)
-        .where(Session.teacher_id == teacher.id)
-        .group_by(Student.email, Session.class_name)
-        .order_by(Student.email, Session.class_name)).all()
+    query = (select(Student.email, Session.class_name, *_counts(now))
+             .select_from(Record).join(Session, Record.session_id == Session.id)
+             .join(Student, Record.student_id == Student.id)
+             .where(Session.teacher_id == teacher.id)
+             .group_by(Student.email, Session.class_name)
+             .order_by(Student.email, Session.class_name))
+    return db.session.execute(_page(query, page)).all()
 
 
 def student_counts(student, tz_name):

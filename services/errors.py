@@ -48,3 +48,7 @@ class FaceProblem(ApiError):
 
 class TooManyAttempts(ApiError):
     status, code = 429, "too_many_attempts"
+
+
+class Unavailable(ApiError):
+    status, code = 503, "unavailable"

@@ -4,7 +4,9 @@ decode (format check, pixel limit, EXIF orientation, to RGB) -> detect (dlib HOG
 bounded copy of the image) -> encode (dlib ResNet, from the full-resolution pixels) ->
 compare (vectorised Euclidean distances).
 """
+import functools
 import io
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +28,20 @@ BACKGROUND_FACE_RATIO = 0.4
 Image.MAX_IMAGE_PIXELS = None
 
 _models = None
+
+# dlib's encoder holds the GIL for ~100 ms per face, so concurrent check-ins in one process only
+# take turns, and each one in flight stalls that process's other threads (the reads) a bit
+# longer. One at a time per process bounds both the stall and the memory of decoded photos;
+# waiting here releases the GIL.
+_pipeline_slot = threading.BoundedSemaphore(1)
+
+
+def _one_at_a_time(pipeline):
+    @functools.wraps(pipeline)
+    def bounded(*args, **kwargs):
+        with _pipeline_slot:
+            return pipeline(*args, **kwargs)
+    return bounded
 
 
 def models():
@@ -170,6 +186,7 @@ def subjects(boxes):
     return [b for b in boxes if b.width >= BACKGROUND_FACE_RATIO * largest]
 
 
+@_one_at_a_time
 def enrollment_encoding(data, max_pixels):
     """The encoding of the one face in an enrollment photo."""
     pixels = decode(data, max_pixels)
@@ -183,6 +200,7 @@ def enrollment_encoding(data, max_pixels):
     return encode(pixels, faces)[0]
 
 
+@_one_at_a_time
 def probe_encodings(data, max_pixels):
     """Encodings of every face in a check-in selfie (the subject may not be alone)."""
     pixels = decode(data, max_pixels)
@@ -191,6 +209,14 @@ def probe_encodings(data, max_pixels):
         raise FaceProblem("No face was found in the selfie; face the camera in good light.",
                           code="no_face")
     return encode(pixels, boxes)
+
+
+@_one_at_a_time
+def room_encodings(data, max_pixels):
+    """(upright pixels, face boxes, their encodings) of a class photo."""
+    pixels = decode(data, max_pixels)
+    boxes = detect_room(pixels)
+    return pixels, boxes, encode(pixels, boxes)
 
 
 def distances(known, probe):

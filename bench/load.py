@@ -1,0 +1,156 @@
+"""Mixed load on the production server: statistics reads and selfie check-ins, from a second process.
+
+Seeds the school of bench/stats.py into the benchmark's own database, enrolls five real
+faces through the API, opens enough sessions for every check-in to be a fresh one, then
+starts gunicorn with gunicorn.conf.py (one worker per core) and runs N client threads for
+the given time, each picking a check-in with probability --checkins and otherwise a random
+statistics or listing endpoint for a random seeded user. Reports throughput, latency
+percentiles per kind, the error count (any answer but 200) and each worker's memory.
+
+Run: python -m bench.load [--database-url URL] [--seconds 60] [--clients 20] [--checkins 0.1]
+"""
+import argparse
+import http.client
+import itertools
+import random
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from bench.checkin import PEOPLE, email, open_slot, person_of
+from bench.common import (DEFAULT_FACES, PASSWORD, Server, api, default_sqlite_url, ms, percentile, request,
+                          reset_database, rss_mb, write_result)
+from bench.stats import STUDENT_ENDPOINTS, TEACHER_ENDPOINTS, calls_for, raw_token, seed
+
+
+def prepare_checkins(port, faces_dir, sessions):
+    """Enrolls the five photographed people and opens ``sessions`` sessions with all of them."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    teacher = "load-teacher@bench.test"
+    photo = faces_dir / "enroll" / "lin_manuel_miranda.png"
+    status, body, _ = api(conn, "register_teacher", files={"image_file": (photo.name, photo.read_bytes())},
+                          email_id=teacher, name="Teacher", passwd_hash=PASSWORD)
+    assert status == 200, body
+    teacher_token, tokens = body["token"], {}
+    for person in PEOPLE:
+        photo = faces_dir / "enroll" / f"{person}.jpg"
+        status, body, _ = api(conn, "register_student", files={"image_file": (photo.name, photo.read_bytes())},
+                              email_id=email(person), name=person, passwd_hash=PASSWORD)
+        assert status == 200, body
+        tokens[person] = body["token"]
+    now = datetime.now(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
+    roster = ",".join(email(p) for p in PEOPLE)
+    for i in range(sessions):
+        status, body, _ = api(conn, "create_class", teacher_token, teacher_email_id=teacher,
+                              student_email_ids=roster, **open_slot(i, now))
+        assert status == 200, body
+    conn.close()
+    probes = {p: [f.read_bytes() for f in sorted((faces_dir / "probe").iterdir()) if person_of(f) == p]
+              for p in PEOPLE}
+    # Every (session, student) pair once: no check-in ever finds its record already marked.
+    pairs = ((i, p) for i in range(sessions) for p in PEOPLE)
+    return tokens, probes, pairs, now
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=default_sqlite_url("load.db"))
+    parser.add_argument("--faces", type=Path, default=DEFAULT_FACES)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--checkins", type=float, default=0.1, help="share of requests that are check-ins")
+    parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's")
+    parser.add_argument("--threads", type=int, default=None, help="default: gunicorn.conf.py's")
+    args = parser.parse_args()
+
+    reset_database(args.database_url)
+    teachers, students, slots, _ = seed(args.database_url)
+    endpoints = TEACHER_ENDPOINTS + STUDENT_ENDPOINTS
+    plan_rng = random.Random(5)
+    reads = {e: calls_for(e, teachers, students, slots, plan_rng, 200) for e in endpoints}
+
+    with Server(args.database_url, workers=args.workers, threads=args.threads, log_name="load-server.log") as server:
+        tokens, probes, pairs, now = prepare_checkins(server.port, args.faces, sessions=400)
+        pair_lock = threading.Lock()
+        samples, errors = [], []  # (kind, seconds); (kind, status, body)
+        memory = {}
+        stop_at = time.monotonic() + args.seconds
+
+        def client(seed_value):
+            rng = random.Random(seed_value)
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            while time.monotonic() < stop_at:
+                try:
+                    if rng.random() < args.checkins:
+                        with pair_lock:
+                            session, person = next(pairs)
+                        kind = "mark_attendance"
+                        status, body, elapsed = api(conn, kind, tokens[person], email_id=email(person),
+                                                    files={"image_file": ("selfie.jpg", rng.choice(probes[person]))},
+                                                    **open_slot(session, now))
+                    else:
+                        kind = rng.choice(endpoints)
+                        uid, fields = rng.choice(reads[kind])
+                        status, body, elapsed = request(conn, "POST", f"/api/v1/{kind}", fields, token=raw_token(uid))
+                except (OSError, http.client.HTTPException) as exc:
+                    errors.append((kind, type(exc).__name__, str(exc)))
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+                    continue
+                if status != 200:
+                    errors.append((kind, status, body))
+                samples.append((kind, elapsed))
+            conn.close()
+
+        def watch_memory():
+            while time.monotonic() < stop_at:
+                for pid in server.worker_pids():
+                    rss, pss = rss_mb(pid)
+                    if rss is not None:
+                        best = memory.get(pid, (0, 0))
+                        memory[pid] = (max(best[0], rss), max(best[1], pss))
+                time.sleep(1)
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+        threads.append(threading.Thread(target=watch_memory))
+        started = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        duration = time.monotonic() - started
+        master_rss = rss_mb(server.process.pid)
+
+    def summary(kinds):
+        times = [s for k, s in samples if k in kinds]
+        if not times:
+            return {"count": 0}
+        return {"count": len(times), "p50_ms": percentile(times, 50) * 1000,
+                "p95_ms": percentile(times, 95) * 1000, "p99_ms": percentile(times, 99) * 1000}
+
+    result = {
+        "database": args.database_url.split(":")[0], "seconds": duration, "clients": args.clients,
+        "requests": len(samples), "throughput_rps": len(samples) / duration, "errors": len(errors),
+        "all": summary(set(endpoints) | {"mark_attendance"}), "reads": summary(set(endpoints)),
+        "checkins": summary({"mark_attendance"}),
+        "per_endpoint": {e: summary({e}) for e in endpoints + ["mark_attendance"]},
+        "workers_peak_rss_pss_mb": {str(pid): {"rss": r, "pss": p} for pid, (r, p) in memory.items()},
+        "master_rss_pss_mb": master_rss, "error_samples": errors[:10],
+    }
+    print(f"{args.clients} clients for {duration:.0f} s on {result['database']}: {len(samples)} requests, "
+          f"{result['throughput_rps']:.1f} req/s, errors {len(errors)}")
+    for label in ("all", "reads", "checkins"):
+        s = result[label]
+        if s["count"]:
+            print(f"  {label:9} n={s['count']:5}  p50 {s['p50_ms']:7.1f} ms  p95 {s['p95_ms']:7.1f} ms  p99 {s['p99_ms']:7.1f} ms")
+    for pid, (rss, pss) in sorted(memory.items()):
+        print(f"  worker {pid}: peak RSS {rss:.0f} MB, PSS {pss:.0f} MB (shared pages split)")
+    print(f"  master: RSS {master_rss[0]:.0f} MB, PSS {master_rss[1]:.0f} MB")
+    for e in errors[:5]:
+        print("  error:", e)
+    write_result(f"load-{result['database']}.json", result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+"""GET /healthz for load balancers; outside /api/v1 because it is not part of the client's API."""
+from flask import Blueprint, jsonify
+
+from services import health as health_service
+
+health = Blueprint("health", __name__)
+
+
+@health.get("/healthz")
+def healthz():
+    body = health_service.check()
+    # The probe must never see a cached answer.
+    return jsonify(body), 200, {"Cache-Control": "no-store"}

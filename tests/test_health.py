@@ -1,0 +1,32 @@
+"""GET /healthz: what a load balancer sees when the instance is ready and when it is not."""
+import pytest
+
+from app import create_app
+from services import faces
+
+
+@pytest.mark.face
+def test_ready_instance_answers_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "models": "loaded"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_unreachable_database_answers_503(tmp_path):
+    # A SQLite file inside a folder that does not exist cannot be opened.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'missing' / 'x.db'}",
+                      "SECRET_KEY": "test", "TESTING": True})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["code"] == "database_unavailable"
+    assert set(response.get_json()) == {"ERROR", "code"}
+
+
+def test_models_that_fail_to_load_answer_503(client, monkeypatch):
+    def broken():
+        raise OSError("model file missing")
+    monkeypatch.setattr(faces, "models", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["code"] == "models_unavailable"

@@ -3,10 +3,10 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, jsonify
+from flask import Flask
 from flask_cors import CORS
 from flask_migrate import Migrate, upgrade
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 import config
 from models import db

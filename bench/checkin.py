@@ -20,7 +20,6 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import numpy as np
 
 from bench.common import (DEFAULT_FACES, PASSWORD, Server, api, default_sqlite_url, ms, percentile,
                           reset_database, write_result)

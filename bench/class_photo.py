@@ -1,7 +1,7 @@
 """Class photo benchmark: a 12 MP room with 30 faces (60-140 px wide), through the HTTP API,
 against face_recognition's defaults on the same photo, in one run.
 
-Run: python -m bench.class_photo [--runs 5] [--reference-runs 3]
+Run: python -m bench.class_photo [--runs 5] [--reference-runs 3] [--database-url URL]
 """
 import argparse
 import io
@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from bench.server import FACES, Server, b64
+from bench.common import DEFAULT_FACES as FACES, PASSWORD, Server, api, default_sqlite_url, reset_database
 from tests.rooms import compose, face_cutout
 
 ENROLL = {"obama": "obama.jpg", "biden": "biden.jpg", "alex_lacamoire": "alex_lacamoire.jpg",
@@ -35,27 +35,27 @@ def build_room():
     return image, [(person_of(s), c) for s, c in zip(sources, centres)]
 
 
-def ours(image, placed, runs):
-    with Server() as server:
-        tokens = {}
-        _, teacher, _, _ = server.post("register_teacher", email_id="t@bench.test", name="T", passwd_hash="x",
-                                       image=b64((FACES / "enroll" / "lin_manuel_miranda.png").read_bytes()))
+def ours(image, runs, database_url):
+    reset_database(database_url)
+    with Server(database_url, log_name="class_photo.log") as server:
+        _, teacher, _ = api(server.port, "register_teacher", email_id="t@bench.test", name="T", passwd_hash=PASSWORD,
+                            files={"image_file": ("t.png", (FACES / "enroll" / "lin_manuel_miranda.png").read_bytes())})
         for person, photo in ENROLL.items():
-            status, body, _, _ = server.post("register_student", email_id=f"{person}@bench.test", name=person,
-                                             passwd_hash="x", image=b64((FACES / "enroll" / photo).read_bytes()))
+            status, body, _ = api(server.port, "register_student", email_id=f"{person}@bench.test", name=person,
+                                  passwd_hash=PASSWORD, files={"image_file": (photo, (FACES / "enroll" / photo).read_bytes())})
             assert status == 200, body
-            tokens[person] = body["token"]
         roster = ",".join(f"{p}@bench.test" for p in ENROLL)
-        encoded = b64(image)
         times, phases, body = [], [], None
-        start = datetime.now().replace(second=0, microsecond=0) - timedelta(minutes=5)
+        start = datetime.utcnow().replace(second=0, microsecond=0) - timedelta(minutes=5)
         for run in range(runs):
             slot = {"class_name": f"Bench {run}", "class_date": start.strftime("%Y-%m-%d"),
                     "start_time": start.strftime("%H:%M"), "end_time": (start + timedelta(minutes=50)).strftime("%H:%M")}
-            server.post("create_class", teacher["token"], teacher_email_id="t@bench.test",
-                        student_email_ids=roster, **slot)
-            status, body, phase, elapsed = server.post("mark_class_attendance", teacher["token"],
-                                                       teacher_email_id="t@bench.test", image=encoded, **slot)
+            api(server.port, "create_class", teacher["token"], teacher_email_id="t@bench.test",
+                student_email_ids=roster, **slot)
+            phase = {}
+            status, body, elapsed = api(server.port, "mark_class_attendance", teacher["token"], phases=phase,
+                                        files={"image_file": ("room.jpg", image)}, teacher_email_id="t@bench.test",
+                                        **slot)
             assert status == 200, body
             times.append(elapsed)
             phases.append(phase)
@@ -90,11 +90,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--reference-runs", type=int, default=3)
+    parser.add_argument("--database-url", default=None, help="default: a SQLite file under bench/out")
     args = parser.parse_args()
     image, placed = build_room()
     in_room = sorted({p for p, _ in placed})
     print(f"room: 4000x3000, {len(placed)} faces of {len(in_room)} people, 60-140 px wide", flush=True)
-    our_time, split, body, our_matched = ours(image, placed, args.runs)
+    our_time, split, body, our_matched = ours(image, args.runs, args.database_url or default_sqlite_url("class_photo.db"))
     ref_time, ref_found, ref_matched = reference(image, args.reference_runs)
     print(f"\n{'':24}{'Rollcall (HTTP)':>18}{'face_recognition defaults':>28}")
     print(f"{'median time (s)':24}{our_time:>18.2f}{ref_time:>28.2f}")

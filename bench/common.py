@@ -127,8 +127,11 @@ def multipart(fields, files=None):
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def request(port_or_conn, method, path, fields=None, files=None, token=None):
-    """(status, parsed JSON body, seconds); reuses ``port_or_conn`` when it is a connection."""
+def request(port_or_conn, method, path, fields=None, files=None, token=None, phases=None):
+    """(status, parsed JSON body, seconds); reuses ``port_or_conn`` when it is a connection.
+
+    ``phases``, a dict, receives the server's Server-Timing figures (ms by phase).
+    """
     conn = port_or_conn
     if isinstance(port_or_conn, int):
         conn = http.client.HTTPConnection("127.0.0.1", port_or_conn, timeout=120)
@@ -141,14 +144,17 @@ def request(port_or_conn, method, path, fields=None, files=None, token=None):
     response = conn.getresponse()
     raw = response.read()
     elapsed = time.perf_counter() - started
+    if phases is not None:
+        for part in filter(None, (p.strip() for p in response.getheader("Server-Timing", "").split(","))):
+            name, _, duration = part.partition(";dur=")
+            phases[name] = float(duration)
     if isinstance(port_or_conn, int):
         conn.close()
     return response.status, json.loads(raw) if raw else None, elapsed
 
 
-def api(conn, path, token=None, files=None, **fields):
-    status, body, elapsed = request(conn, "POST", f"/api/v1/{path}", fields, files, token)
-    return status, body, elapsed
+def api(conn, path, token=None, files=None, phases=None, **fields):
+    return request(conn, "POST", f"/api/v1/{path}", fields, files, token, phases)
 
 
 def percentile(values, q):

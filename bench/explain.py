@@ -8,7 +8,7 @@ Run: python -m bench.explain --database-url URL [--teacher EMAIL] [--student EMA
 """
 import argparse
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 
 from bench.common import default_sqlite_url
 

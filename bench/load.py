@@ -11,15 +11,14 @@ Run: python -m bench.load [--database-url URL] [--seconds 60] [--clients 20] [--
 """
 import argparse
 import http.client
-import itertools
 import random
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.checkin import PEOPLE, email, open_slot, person_of
-from bench.common import (DEFAULT_FACES, PASSWORD, Server, api, default_sqlite_url, ms, percentile, request,
+from bench.common import (DEFAULT_FACES, PASSWORD, Server, api, default_sqlite_url, percentile, request,
                           reset_database, rss_mb, write_result)
 from bench.stats import STUDENT_ENDPOINTS, TEACHER_ENDPOINTS, calls_for, raw_token, seed
 

@@ -14,13 +14,13 @@ import hashlib
 import http.client
 import random
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 from sqlalchemy import insert, text
 from werkzeug.security import generate_password_hash
 
-from bench.common import OUT, PASSWORD, Server, default_sqlite_url, ms, percentile, request, reset_database, write_result
+from bench.common import PASSWORD, Server, default_sqlite_url, ms, percentile, request, reset_database, write_result
 
 STUDENTS, TEACHERS, CLASSES_PER_TEACHER, MEETINGS, ROSTER = 2000, 80, 5, 10, 30
 SUBJECTS = ["Math", "History", "Biology", "Chemistry", "Physics", "Literature", "Art", "Music", "Geography", "French"]

@@ -1,8 +1,8 @@
 """Class sessions, rosters and selfie check-in."""
 from models import STUDENT, TEACHER
 from routes import api
-from routes.common import endpoint, local_iso, record_json, records_json, settings
-from services import attendance, clock
+from routes.common import endpoint, local_iso, records_json, settings
+from services import attendance
 
 
 def slot(fields):
@@ -36,9 +36,7 @@ def get_class_attendance(fields, teacher):
 @endpoint(api, "/mark_attendance", role=STUDENT)
 def mark_attendance(fields, student):
     record = attendance.check_in(student, slot(fields), fields.image(), settings())
-    row = attendance.record_row(record.id)
-    return {"SUCCESS": "Attendance marked.",
-            "record": record_json(row, clock.local_naive(settings()["TIMEZONE"]))}
+    return {"SUCCESS": "Attendance marked.", "record": records_json([attendance.record_row(record.id)])[0]}
 
 
 @endpoint(api, "/get_marked_attendance", role=STUDENT)

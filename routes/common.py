@@ -3,7 +3,7 @@ import base64
 import binascii
 import functools
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from flask import current_app, jsonify, request
 from werkzeug.datastructures import FileStorage
@@ -217,9 +217,8 @@ def _hhmm(value):
     return value.strftime("%H:%M")
 
 
-def record_json(row, now_local, iso=None):
+def _record_json(row, now_local, iso):
     """The contract's attendance record (plus status, method, distance)."""
-    iso = iso or local_iso
     status = row.status or ("absent" if row.ends_at < now_local else "pending")
     return {
         "id": row.id,
@@ -243,8 +242,5 @@ def records_json(rows):
     tz_name = settings()["TIMEZONE"]
     now_local = clock.local_naive(tz_name)
     iso = clock.local_iso_formatter(tz_name)
-    return [record_json(r, now_local, iso) for r in rows]
+    return [_record_json(r, now_local, iso) for r in rows]
 
-
-def time_of(value):
-    return value.strftime("%H:%M") if isinstance(value, (time, datetime)) else value

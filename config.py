@@ -5,6 +5,7 @@ The README's configuration table is checked against ``SETTINGS`` by a test.
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
 
@@ -62,6 +63,15 @@ def database_driver_url(url):
     return url
 
 
+def _time_zone(name):
+    """The zone name, checked now: a typo should stop the start, not fail every request."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SystemExit(f"TIMEZONE={name!r} is not an IANA time zone (for example Europe/Paris)") from None
+    return name
+
+
 _READERS = {
     "SQLALCHEMY_DATABASE_URI": _database_url,
     "SECRET_KEY": _secret_key,
@@ -73,7 +83,7 @@ _READERS = {
     "CHECKIN_GRACE_MINUTES": lambda: int(_env("CHECKIN_GRACE_MINUTES")),
     "MAX_CONTENT_LENGTH": lambda: int(float(_env("MAX_UPLOAD_MB")) * 1024 * 1024),
     "MAX_IMAGE_PIXELS": lambda: int(_env("MAX_IMAGE_PIXELS")),
-    "TIMEZONE": lambda: _env("TIMEZONE"),
+    "TIMEZONE": lambda: _time_zone(_env("TIMEZONE")),
     "CORS_ORIGINS": lambda: [o.strip() for o in _env("CORS_ORIGINS").split(",") if o.strip()],
 }
 

@@ -3,7 +3,7 @@ import base64
 import binascii
 import functools
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app, jsonify, request
 from werkzeug.datastructures import FileStorage
@@ -88,9 +88,9 @@ class Fields:
     def date(self, name):
         value = self.text(name, max_length=10).replace("/", "-")
         try:
-            return date.fromisoformat(value) if len(value) == 10 else _bad_date(name)
+            return datetime.strptime(value, "%Y-%m-%d").date()  # 2026-03-02, also 2026-3-2
         except ValueError:
-            return _bad_date(name)
+            raise BadInput(f"The field {name} must be a date as YYYY-MM-DD.", code="bad_field") from None
 
     def time(self, name):
         value = self.text(name, max_length=8)
@@ -143,10 +143,6 @@ class Fields:
 
     def image(self):
         return self.images()[0]
-
-
-def _bad_date(name):
-    raise BadInput(f"The field {name} must be a date as YYYY-MM-DD.", code="bad_field")
 
 
 def _from_base64(value):

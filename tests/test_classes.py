@@ -86,7 +86,7 @@ def test_bad_session_fields_are_400(client, teacher, fields, code):
 
 
 def test_slash_dates_and_seconds_are_accepted(client, teacher, student):
-    response = create_class(client, teacher, class_date="2026/03/02", start_time="11:55:00", end_time="12:55:00")
+    response = create_class(client, teacher, class_date="2026/3/2", start_time="11:55:00", end_time="12:55:00")
     assert response.status_code == 200 and response.get_json()["session"]["class_date"] == "2026-03-02"
 
 

@@ -124,3 +124,23 @@ def test_reads_are_scoped_to_their_owner(client, timetable, make_user):
     assert post(client, "get_student_stats", other_student[1], email_id=OBAMA).status_code == 403
     assert post(client, "get_classes_by_teacher", other_teacher[1], teacher_email_id=teacher[0]).status_code == 403
     assert post(client, "get_classes_by_teacher", student[1], teacher_email_id=student[0]).status_code == 403
+
+
+def test_counts_per_session_and_per_student_page_in_their_usual_order(client, timetable):
+    teacher, _ = timetable
+    for path in ("get_present_absent_classes_by_teacher", "get_student_class_record"):
+        every = list(ask(client, path, teacher).items())
+        assert len(every) >= 3
+        page = ask(client, path, teacher, limit="2", offset="1")
+        assert list(page.items()) == every[1:3]  # same keys, same order, same counts
+        assert ask(client, path, teacher, offset=str(len(every))) == {}
+
+
+def test_a_session_without_students_counts_nobody(client, timetable):
+    (email, token), _ = timetable
+    response = post(client, "create_class", token, teacher_email_id=email, class_name="Empty",
+                    class_date="2026-03-01", start_time="08:00", end_time="08:30",
+                    student_email_ids="nobody@school.test")
+    assert response.status_code == 200 and response.get_json()["records"] == []
+    counts = ask(client, "get_present_absent_classes_by_teacher", (email, token))
+    assert counts["Empty|2026-03-01"] == {"total": 0, "present": 0, "absent": 0, "pending": 0, "excused": 0}

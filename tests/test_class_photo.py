@@ -80,6 +80,21 @@ def test_unregistered_child_is_unknown_even_with_everyone_on_the_roster(client, 
 
 
 @pytest.mark.face
+def test_boxes_are_in_upright_coordinates_of_an_exif_rotated_photo(client, school):
+    create_class(client, school, roster=",".join(PEOPLE))
+    upright = Image.open(io.BytesIO(fixture_bytes("obama_biden.jpg")))
+    sideways = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: stored turned left, to be shown turned right, as phones save it
+    upright.rotate(90, expand=True).save(sideways, "JPEG", quality=95, exif=exif)
+    rotated = photograph(client, school, sideways.getvalue()).get_json()
+    straight = photograph(client, school, "obama_biden.jpg").get_json()
+    assert matched(rotated) == matched(straight) == ["biden@school.test", "obama@school.test"]
+    for a, b in zip(rotated["faces"], straight["faces"]):
+        assert all(abs(a["box"][k] - b["box"][k]) <= 12 for k in a["box"]), (a["box"], b["box"])
+
+
+@pytest.mark.face
 def test_a_later_photo_only_adds(client, school):
     create_class(client, school, roster=",".join(PEOPLE))
     first = photograph(client, school, "rose_kit.jpg").get_json()

@@ -1,8 +1,9 @@
 """The face pipeline: bytes in, plain data out. Knows nothing of Flask or the database.
 
 decode (format check, pixel limit, EXIF orientation, to RGB) -> detect (dlib HOG on a
-bounded copy of the image) -> encode (dlib ResNet, from the full-resolution pixels) ->
-compare (vectorised Euclidean distances).
+bounded copy of a selfie; for class photos also OpenCV's Haar cascade, for small faces) ->
+encode (dlib ResNet, from the full-resolution pixels) -> compare (vectorised Euclidean
+distances) and, for class photos, a one-to-one assignment of faces to students.
 """
 import functools
 import io
@@ -29,7 +30,7 @@ Image.MAX_IMAGE_PIXELS = None
 
 _models = None
 
-# dlib's encoder holds the GIL for ~100 ms per face, so concurrent check-ins in one process only
+# dlib's encoder holds the GIL (~25 ms a face with OpenBLAS, ~100 ms without), so concurrent check-ins in one process only
 # take turns, and each one in flight stalls that process's other threads (the reads) a bit
 # longer. One at a time per process bounds both the stall and the memory of decoded photos;
 # waiting here releases the GIL.
@@ -240,15 +241,15 @@ HAAR_MIN_FACE = 36
 CONFIRM_FACE_SIZE = 110
 
 
+_haar_cascade = None
+
+
 def _haar():
     global _haar_cascade
     if _haar_cascade is None:
         import cv2
         _haar_cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
     return _haar_cascade
-
-
-_haar_cascade = None
 
 
 def _gray(pixels):
@@ -291,7 +292,7 @@ def detect_room(pixels):
 def _detect_room(pixels):
     height, width = pixels.shape[:2]
     gray = _gray(pixels)
-    overview_scale = min(1.0, ROOM_OVERVIEW_SCALE if max(height, width) > 2000 else 1.0)
+    overview_scale = ROOM_OVERVIEW_SCALE if max(height, width) > 2000 else 1.0
     boxes = [_clip(_scaled(b, 1 / overview_scale), height, width)
              for b in _hog(_resized(gray, overview_scale), 0)]
     candidates = _haar().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=4,

@@ -105,7 +105,7 @@ def main():
           f"{sum(ref_matched.count(p) == 1 for p in in_room):>28}")
     print(f"{'matched more than once':24}{sum(our_matched.count(p) > 1 for p in in_room):>18}"
           f"{sum(ref_matched.count(p) > 1 for p in in_room):>28}")
-    print(f"{'needs review / unknown':24}{len(body['needs_review']):>9} / {len(body['unknown_faces']):<6}")
+    print(f"{'needs review / unknown':24}{len(body['needs_review']):>9} / {body['unknown_faces']:<6}")
     print("split (median ms): " + ", ".join(f"{k} {v:.0f}" for k, v in split.items()))
     print(f"speed-up: {ref_time / our_time:.1f}x (runs: ours {args.runs}, reference {args.reference_runs}; "
           f"python {sys.version.split()[0]})")

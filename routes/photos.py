@@ -35,7 +35,7 @@ def mark_class_attendance(fields, teacher):
     recognised = sum(f["status"] == "matched" for f in faces)
     body = {"SUCCESS": f"{recognised} of {len(faces)} faces recognised; {len(present)} students present.",
             "faces": faces, "present": present, "absent": absent,
-            "unknown_faces": [f for f in faces if f["status"] == "unknown"],
+            "unknown_faces": sum(f["status"] == "unknown" for f in faces),
             "needs_review": [f for f in faces if f["status"] == "needs_review"]}
     if results and results[0].annotated is not None:
         annotated = [base64.b64encode(r.annotated).decode("ascii") for r in results]

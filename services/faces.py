@@ -231,12 +231,14 @@ def from_bytes(raw):
 
 # ---- class photos ------------------------------------------------------------------------
 # A 12 MP room photo holds faces from ~50 px (back row) to several hundred px wide. dlib's
-# HOG finds faces of ~80 px and up; running it upsampled over 12 MP costs ~10 s here. So:
-# large faces come from HOG on a half-size copy, small and middle ones from OpenCV's Haar
-# cascade (fast, but it also fires on texture), and every Haar candidate is confirmed by
+# HOG finds faces of ~80 px and up, at a cost that grows with the pixels it scans: over 12 MP
+# upsampled it takes ~10 s here. So HOG scans a copy resized to ROOM_HOG_PIXELS (a half-size
+# copy of a 12 MP photo, an upsampled one of a small photo, where it then also finds small
+# faces), and OpenCV's Haar cascade scans the full image for faces down to HAAR_MIN_FACE
+# (fast, but it also fires on texture); every Haar candidate HOG did not find is confirmed by
 # HOG on a small crop scaled so the face is ~110 px, which also gives dlib's own box shape
 # that the landmark model expects.
-ROOM_OVERVIEW_SCALE = 0.5
+ROOM_HOG_PIXELS = 3_000_000
 HAAR_MIN_FACE = 36
 CONFIRM_FACE_SIZE = 110
 
@@ -292,7 +294,7 @@ def detect_room(pixels):
 def _detect_room(pixels):
     height, width = pixels.shape[:2]
     gray = _gray(pixels)
-    overview_scale = ROOM_OVERVIEW_SCALE if max(height, width) > 2000 else 1.0
+    overview_scale = min(2.0, (ROOM_HOG_PIXELS / (height * width)) ** 0.5)
     boxes = [_clip(_scaled(b, 1 / overview_scale), height, width)
              for b in _hog(_resized(gray, overview_scale), 0)]
     candidates = _haar().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=4,

@@ -96,6 +96,17 @@ def test_boxes_are_in_upright_coordinates_of_an_exif_rotated_photo(client, schoo
 
 
 @pytest.mark.face
+def test_small_low_resolution_group_photo(client, school):
+    create_class(client, school, roster=",".join(PEOPLE))
+    photo = Image.open(io.BytesIO(fixture_bytes("biden_obama_unknown.jpg")))
+    small = io.BytesIO()
+    photo.resize((700, 500), Image.LANCZOS).save(small, "JPEG", quality=90)  # faces 50-75 px wide
+    body = photograph(client, school, small.getvalue()).get_json()
+    assert matched(body) == ["biden@school.test", "obama@school.test"]
+    assert len(body["faces"]) == 3 and body["unknown_faces"] == 1
+
+
+@pytest.mark.face
 def test_a_later_photo_only_adds(client, school):
     create_class(client, school, roster=",".join(PEOPLE))
     first = photograph(client, school, "rose_kit.jpg").get_json()

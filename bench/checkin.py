@@ -20,9 +20,18 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-
-from bench.common import (DEFAULT_FACES, PASSWORD, Server, api, default_sqlite_url, ms, percentile,
-                          reset_database, write_result)
+from bench.common import (
+    DEFAULT_FACES,
+    PASSWORD,
+    Server,
+    api,
+    default_sqlite_url,
+    ms,
+    percentile,
+    reset_database,
+    write_result,
+)
+from config import SETTINGS
 
 PEOPLE = ["obama", "biden", "alex_lacamoire", "kit_harington", "rose_leslie"]
 
@@ -36,9 +45,10 @@ def email(person):
 
 
 def reference_decision(upload, enrollment_photo, tolerance):
+    import io
+
     import face_recognition
     from PIL import Image
-    import io
     Image.open(io.BytesIO(upload)).load()  # the upload is decoded (validated) first
     with tempfile.NamedTemporaryFile(suffix=".img", delete=False) as f:
         f.write(upload)
@@ -70,7 +80,8 @@ def main():
     parser.add_argument("--database-url", default=default_sqlite_url("checkin.db"))
     parser.add_argument("--faces", type=Path, default=DEFAULT_FACES)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--tolerance", type=float, default=0.55)
+    parser.add_argument("--tolerance", type=float, default=float(SETTINGS["FACE_TOLERANCE"][0]),
+                        help="the server's FACE_TOLERANCE, for the reference's decisions")
     args = parser.parse_args()
 
     probes = sorted((args.faces / "probe").iterdir())

@@ -4,9 +4,10 @@ from sqlalchemy import func, select
 
 from models import STUDENT, TEACHER, FaceEncoding, Review, db
 from routes import api
-from routes.common import endpoint, local_iso, settings, bearer_token
+from routes.common import bearer_token, endpoint, local_iso, settings
 from services import auth, clock, faces
 from services.errors import Forbidden
+
 
 def profile_json(user, token=None, expires_at=None):
     faces_enrolled = db.session.scalar(select(func.count()).where(FaceEncoding.user_id == user.id))

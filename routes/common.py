@@ -239,4 +239,3 @@ def records_json(rows):
     now_local = clock.local_naive(tz_name)
     iso = clock.local_iso_formatter(tz_name)
     return [_record_json(r, now_local, iso) for r in rows]
-

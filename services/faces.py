@@ -30,10 +30,10 @@ Image.MAX_IMAGE_PIXELS = None
 
 _models = None
 
-# dlib's encoder holds the GIL (~25 ms a face with OpenBLAS, ~100 ms without), so concurrent check-ins in one process only
-# take turns, and each one in flight stalls that process's other threads (the reads) a bit
-# longer. One at a time per process bounds both the stall and the memory of decoded photos;
-# waiting here releases the GIL.
+# dlib's encoder holds the GIL (~25 ms a face with OpenBLAS, ~100 ms without), so concurrent
+# check-ins in one process only take turns, and each one in flight stalls that process's other
+# threads (the reads) a bit longer. One at a time per process bounds both the stall and the
+# memory of decoded photos; waiting here releases the GIL.
 _pipeline_slot = threading.BoundedSemaphore(1)
 
 
@@ -266,14 +266,13 @@ def _confirm(gray, x, y, w, h):
     right, bottom = min(x + w + pad, width), min(y + h + pad, height)
     scale = CONFIRM_FACE_SIZE / w
     crop = _resized(np.ascontiguousarray(gray[top:bottom, left:right]), scale)
-    found = _hog(crop, 0)
-    if not found:
+    boxes = [_clip((round(top + t / scale), round(left + r / scale), round(top + b / scale), round(left + l / scale)),
+                   height, width) for t, r, b, l in _hog(crop, 0)]
+    if not boxes:
         return None
     cx, cy = x + w / 2, y + h / 2
-    best = min(found, key=lambda b: abs(left + (b[1] + b[3]) / 2 / scale - cx) + abs(top + (b[0] + b[2]) / 2 / scale - cy))
-    t, r, b, l = (v / scale for v in best)
-    box = _clip((int(round(top + t)), int(round(left + r)), int(round(top + b)), int(round(left + l))), height, width)
-    return box if box.left <= cx <= box.right and box.top <= cy <= box.bottom else None
+    best = min(boxes, key=lambda box: abs((box.left + box.right) / 2 - cx) + abs((box.top + box.bottom) / 2 - cy))
+    return best if best.left <= cx <= best.right and best.top <= cy <= best.bottom else None
 
 
 def _overlap(a, b):

@@ -22,12 +22,12 @@ from pathlib import Path
 
 from bench.common import (
     DEFAULT_FACES,
-    PASSWORD,
     Server,
     api,
     default_sqlite_url,
     ms,
     percentile,
+    register_people,
     reset_database,
     write_result,
 )
@@ -98,17 +98,8 @@ def main():
                 log_name="checkin-server.log") as server:
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
         teacher = "teacher@bench.test"
-        status, body, _ = api(conn, "register_teacher", files={"image_file": ("t.png", (args.faces / "enroll" / "lin_manuel_miranda.png").read_bytes())},
-                              email_id=teacher, name="Teacher", passwd_hash=PASSWORD)
-        assert status == 200, body
-        teacher_token = body["token"]
-        tokens = {}
-        for person in PEOPLE:
-            photo = enroll[person]
-            status, body, _ = api(conn, "register_student", files={"image_file": (photo.name, photo.read_bytes())},
-                                  email_id=email(person), name=person, passwd_hash=PASSWORD)
-            assert status == 200, body
-            tokens[person] = body["token"]
+        teacher_token, tokens = register_people(conn, teacher, args.faces / "enroll" / "lin_manuel_miranda.png",
+                                                {p: (email(p), enroll[p]) for p in PEOPLE})
         now = datetime.now(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
         roster = ",".join(email(p) for p in PEOPLE)
         for i in range(len(plan)):

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from bench.common import DEFAULT_FACES as FACES, PASSWORD, Server, api, default_sqlite_url, reset_database
+from bench.common import DEFAULT_FACES as FACES
+from bench.common import Server, api, default_sqlite_url, register_people, reset_database
 from tests.rooms import compose, face_cutout
 
 ENROLL = {"obama": "obama.jpg", "biden": "biden.jpg", "alex_lacamoire": "alex_lacamoire.jpg",
@@ -38,22 +39,18 @@ def build_room():
 def ours(image, runs, database_url):
     reset_database(database_url)
     with Server(database_url, log_name="class_photo.log") as server:
-        _, teacher, _ = api(server.port, "register_teacher", email_id="t@bench.test", name="T", passwd_hash=PASSWORD,
-                            files={"image_file": ("t.png", (FACES / "enroll" / "lin_manuel_miranda.png").read_bytes())})
-        for person, photo in ENROLL.items():
-            status, body, _ = api(server.port, "register_student", email_id=f"{person}@bench.test", name=person,
-                                  passwd_hash=PASSWORD, files={"image_file": (photo, (FACES / "enroll" / photo).read_bytes())})
-            assert status == 200, body
+        teacher_token, _ = register_people(server.port, "t@bench.test", FACES / "enroll" / "lin_manuel_miranda.png",
+                                           {p: (f"{p}@bench.test", FACES / "enroll" / f) for p, f in ENROLL.items()})
         roster = ",".join(f"{p}@bench.test" for p in ENROLL)
         times, phases, body = [], [], None
         start = datetime.utcnow().replace(second=0, microsecond=0) - timedelta(minutes=5)
         for run in range(runs):
             slot = {"class_name": f"Bench {run}", "class_date": start.strftime("%Y-%m-%d"),
                     "start_time": start.strftime("%H:%M"), "end_time": (start + timedelta(minutes=50)).strftime("%H:%M")}
-            api(server.port, "create_class", teacher["token"], teacher_email_id="t@bench.test",
+            api(server.port, "create_class", teacher_token, teacher_email_id="t@bench.test",
                 student_email_ids=roster, **slot)
             phase = {}
-            status, body, elapsed = api(server.port, "mark_class_attendance", teacher["token"], phases=phase,
+            status, body, elapsed = api(server.port, "mark_class_attendance", teacher_token, phases=phase,
                                         files={"image_file": ("room.jpg", image)}, teacher_email_id="t@bench.test",
                                         **slot)
             assert status == 200, body

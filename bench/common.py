@@ -157,6 +157,23 @@ def api(conn, path, token=None, files=None, phases=None, **fields):
     return request(conn, "POST", f"/api/v1/{path}", fields, files, token, phases)
 
 
+def register_people(conn, teacher_email, teacher_photo, students):
+    """Registers a teacher and students through the API, each with a photo (a Path).
+
+    ``students`` maps any key to (email, photo); returns (teacher token, {key: token}).
+    """
+    status, body, _ = api(conn, "register_teacher", files={"image_file": (teacher_photo.name, teacher_photo.read_bytes())},
+                          email_id=teacher_email, name="Teacher", passwd_hash=PASSWORD)
+    assert status == 200, body
+    teacher_token, tokens = body["token"], {}
+    for key, (email, photo) in students.items():
+        status, body, _ = api(conn, "register_student", files={"image_file": (photo.name, photo.read_bytes())},
+                              email_id=email, name=str(key), passwd_hash=PASSWORD)
+        assert status == 200, body
+        tokens[key] = body["token"]
+    return teacher_token, tokens
+
+
 def percentile(values, q):
     """Nearest-rank percentile: the smallest value with at least q% of the values at or below it."""
     ordered = sorted(values)

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.checkin import PEOPLE, email, open_slot, person_of
-from bench.common import (DEFAULT_FACES, PASSWORD, Server, api, default_sqlite_url, percentile, request,
+from bench.common import (DEFAULT_FACES, Server, api, default_sqlite_url, percentile, register_people, request,
                           reset_database, rss_mb, write_result)
 from bench.stats import STUDENT_ENDPOINTS, TEACHER_ENDPOINTS, calls_for, raw_token, seed
 
@@ -27,17 +27,8 @@ def prepare_checkins(port, faces_dir, sessions):
     """Enrolls the five photographed people and opens ``sessions`` sessions with all of them."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     teacher = "load-teacher@bench.test"
-    photo = faces_dir / "enroll" / "lin_manuel_miranda.png"
-    status, body, _ = api(conn, "register_teacher", files={"image_file": (photo.name, photo.read_bytes())},
-                          email_id=teacher, name="Teacher", passwd_hash=PASSWORD)
-    assert status == 200, body
-    teacher_token, tokens = body["token"], {}
-    for person in PEOPLE:
-        photo = faces_dir / "enroll" / f"{person}.jpg"
-        status, body, _ = api(conn, "register_student", files={"image_file": (photo.name, photo.read_bytes())},
-                              email_id=email(person), name=person, passwd_hash=PASSWORD)
-        assert status == 200, body
-        tokens[person] = body["token"]
+    teacher_token, tokens = register_people(conn, teacher, faces_dir / "enroll" / "lin_manuel_miranda.png",
+                                            {p: (email(p), faces_dir / "enroll" / f"{p}.jpg") for p in PEOPLE})
     now = datetime.now(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
     roster = ",".join(email(p) for p in PEOPLE)
     for i in range(sessions):

@@ -5,6 +5,7 @@ import io
 import threading
 from datetime import datetime, timedelta
 
+import numpy as np
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
@@ -63,16 +64,25 @@ def test_rotated_and_transparent_photos_enroll(client, image):
     assert register(client, photo_name=image).status_code == 200
 
 
+def _as_format(photo, fmt, convert):
+    buffer = io.BytesIO()
+    convert(Image.open(io.BytesIO(fixture_bytes(photo)))).save(buffer, fmt)
+    return buffer.getvalue()
+
+
 @pytest.mark.face
-def test_grayscale_and_webp_photos_enroll(client):
-    source = Image.open(io.BytesIO(fixture_bytes("obama.jpg")))
-    for email, fmt, mode in [("gray@school.test", "PNG", "L"), ("webp@school.test", "WEBP", "RGB")]:
-        buffer = io.BytesIO()
-        source.convert(mode).save(buffer, fmt)
-        buffer.seek(0)
-        response = post(client, "register_student", email_id=email, name="x", passwd_hash=PASSWORD,
-                        image_file=(buffer, "photo"))
-        assert response.status_code == 200, response.get_json()
+@pytest.mark.parametrize("fmt, convert", [
+    ("PNG", lambda im: im.convert("L")),
+    ("PNG", lambda im: Image.fromarray(np.asarray(im.convert("L")).astype(np.uint16) * 257)),  # 16-bit
+    ("PNG", lambda im: im.convert("P")),
+    ("JPEG", lambda im: im.convert("CMYK")),
+    ("WEBP", lambda im: im),
+], ids=["gray", "gray16", "palette", "cmyk", "webp"])
+def test_other_image_kinds_enroll(client, fmt, convert):
+    data = _as_format("obama.jpg", fmt, convert)
+    response = post(client, "register_student", email_id="obama@school.test", name="x", passwd_hash=PASSWORD,
+                    image_file=(io.BytesIO(data), "photo"))
+    assert response.status_code == 200, response.get_json()
 
 
 @pytest.mark.face

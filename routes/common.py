@@ -67,9 +67,10 @@ class Fields:
         return value.lower() if value else value
 
     def email_list(self, name):
-        """A comma-separated (or JSON list) roster, deduplicated in order; None when absent."""
+        """A comma-separated (or JSON list) roster, deduplicated in order; None when absent or
+        blank, as a form sends a field left empty."""
         value = self.values.get(name)
-        if value is None:
+        if value is None or (isinstance(value, str) and not value.strip()):
             return None
         items = value if isinstance(value, list) else str(value).split(",")
         emails = []

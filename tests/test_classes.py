@@ -63,10 +63,12 @@ def test_same_session_twice_is_409_and_changes_nothing(client, teacher, student)
     assert count_sessions() == 1 and len(records()) == 1
 
 
-def test_without_roster_the_latest_roster_of_that_class_is_reused(client, teacher, student, make_user):
+@pytest.mark.parametrize("no_roster", [None, "", " "])
+def test_without_roster_the_latest_roster_of_that_class_is_reused(client, teacher, student, make_user, no_roster):
     make_user("b@school.test")
     create_class(client, teacher, roster="obama@school.test,b@school.test")
-    response = create_class(client, teacher, roster=None, start=START + timedelta(days=7))
+    create_class(client, teacher, roster="obama@school.test", class_name="Other class", start=START + timedelta(days=8))
+    response = create_class(client, teacher, roster=no_roster, start=START + timedelta(days=7))
     assert response.status_code == 200
     assert sorted(r["student_email_id"] for r in response.get_json()["records"]) == [
         "b@school.test", "obama@school.test"]

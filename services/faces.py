@@ -132,14 +132,18 @@ def _hog(pixels, upsample):
 def detect_selfie(pixels):
     """Face boxes in full-resolution coordinates, found on a copy at most SELFIE_DETECT_SIDE wide.
 
-    One upsampled retry catches faces under HOG's 80 px window (small or distant selfies).
+    One upsampled retry catches faces under HOG's 80 px window (small or distant selfies);
+    when the copy was scaled down and still shows no face, the class-photo detector looks at
+    the full resolution, for a face that is small in a large photo.
     """
     with timing.phase("detect"):
         height, width = pixels.shape[:2]
         scale = min(1.0, SELFIE_DETECT_SIDE / max(height, width))
         small = _resized(pixels, scale)
         found = _hog(small, 0) or _hog(small, 1)
-        return [_clip(_scaled(box, 1.0 / scale), height, width) for box in found]
+        if found or scale == 1.0:
+            return [_clip(_scaled(box, 1.0 / scale), height, width) for box in found]
+    return detect_room(pixels)
 
 
 def _scaled(box, factor):

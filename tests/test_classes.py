@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from models import TEACHER, AttendanceRecord, ClassSession, db
 from tests.conftest import NOON, fixture_bytes, post, slot_fields
+from tests.rooms import compose, face_cutout
 
 START = NOON - timedelta(minutes=5)  # a class that is open at NOON
 
@@ -132,6 +133,17 @@ def test_selfie_check_in_marks_the_record_once(client, teacher, student, at):
     assert again.status_code == 409 and again.get_json()["code"] == "already_marked"
     db.session.refresh(stored)
     assert stored.marked_time.minute == 0 and stored.method == "selfie"
+
+
+@pytest.mark.face
+def test_a_small_face_in_a_large_photo_still_checks_in(client, teacher, student, at):
+    at(NOON)
+    create_class(client, teacher)
+    photo, _ = compose([face_cutout(fixture_bytes("obama_2.jpg"), 70)])  # 70 px face in 4000x3000
+    email, token = student
+    response = post(client, "mark_attendance", token, email_id=email, image_file=(io.BytesIO(photo), "far.jpg"),
+                    **slot_fields(START))
+    assert response.status_code == 200, response.get_json()
 
 
 @pytest.mark.face

@@ -95,9 +95,14 @@ def _student_record(student, slot):
     raise Forbidden("You are not on the roster of this class session.", code="not_on_roster")
 
 
+def _opens_at(session, grace_minutes):
+    """When marking a session's attendance may begin: its start minus the grace period."""
+    return session.starts_at - timedelta(minutes=grace_minutes)
+
+
 def _check_open(session, grace_minutes, tz_name):
     now = clock.local_naive(tz_name)
-    opens_at = session.starts_at - timedelta(minutes=grace_minutes)
+    opens_at = _opens_at(session, grace_minutes)
     if now < opens_at:
         raise Conflict(f"Check-in for this class opens at {opens_at:%Y-%m-%d %H:%M}.", code="not_open")
     if now > session.ends_at:
@@ -171,8 +176,7 @@ def mark_from_photos(teacher, slot, images, settings, annotate=False):
     students it recognises. Returns (session, candidate students, [PhotoResult]).
     """
     session = teacher_session(teacher, slot)
-    opens_at = session.starts_at - timedelta(minutes=settings["CHECKIN_GRACE_MINUTES"])
-    if clock.local_naive(settings["TIMEZONE"]) < opens_at:
+    if clock.local_naive(settings["TIMEZONE"]) < _opens_at(session, settings["CHECKIN_GRACE_MINUTES"]):
         raise Conflict(f"This class starts at {session.starts_at:%Y-%m-%d %H:%M}; "
                        "photograph the room once it has begun.", code="not_open")
     with timing.phase("database"):

@@ -8,9 +8,12 @@ from flask_cors import CORS
 from flask_migrate import Migrate, upgrade
 from sqlalchemy import event
 
+import cli
 import config
+import routes
 from models import db
-from services import auth, faces, timing
+from services import auth, timing
+from services.face_models import dlib_models
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 migrate = Migrate(directory=MIGRATIONS)
@@ -29,13 +32,11 @@ def create_app(overrides=None):
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
+    app.extensions["rollcall_rules"] = config.Rules.from_config(app.config)
     app.extensions["login_throttle"] = auth.LoginThrottle()
 
-    from routes import api, register_error_handlers
-    from routes.health import health
-    app.register_blueprint(api)
-    app.register_blueprint(health)
-    register_error_handlers(app)
+    routes.register(app)
+    cli.register(app)
     app.before_request(timing.start)
     app.after_request(_server_timing)
     return app
@@ -71,5 +72,5 @@ if __name__ == "__main__":
     app = create_app()
     with app.app_context():
         upgrade_database()
-    faces.models()  # load once before the first request rather than during it
+    dlib_models()  # load once before the first request rather than during it
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))

@@ -4,6 +4,7 @@ The README's configuration table is checked against ``SETTINGS`` by a test.
 """
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +24,7 @@ SETTINGS = {
     "MAX_IMAGE_PIXELS": ("50000000", "largest decoded image accepted, in pixels (decompression-bomb guard)"),
     "TIMEZONE": ("UTC", "IANA time zone of the school's wall-clock class times"),
     "CORS_ORIGINS": ("*", "comma-separated origins allowed to call the API from a browser"),
+    "PASSWORD_HASH": ("scrypt:32768:8:1", "how passwords are hashed (Werkzeug method); lower it only in tests"),
 }
 
 
@@ -85,7 +87,13 @@ _READERS = {
     "MAX_IMAGE_PIXELS": lambda: int(_env("MAX_IMAGE_PIXELS")),
     "TIMEZONE": lambda: _time_zone(_env("TIMEZONE")),
     "CORS_ORIGINS": lambda: [o.strip() for o in _env("CORS_ORIGINS").split(",") if o.strip()],
+    "PASSWORD_HASH": lambda: _env("PASSWORD_HASH"),
 }
+
+
+def effective_names():
+    """The app configuration keys the settings above become."""
+    return list(_READERS)
 
 
 def load(overrides=None):
@@ -99,3 +107,25 @@ def load(overrides=None):
     config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = database_driver_url(config["SQLALCHEMY_DATABASE_URI"])
     return config
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The settings the services act on: what a request may do, and how faces are judged."""
+    timezone: str
+    token_ttl: int
+    password_method: str
+    grace_minutes: int
+    max_image_pixels: int
+    face_tolerance: float
+    photo_tolerance: float
+    photo_review_band: float
+    photo_margin: float
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(timezone=config["TIMEZONE"], token_ttl=config["TOKEN_TTL"],
+                   password_method=config["PASSWORD_HASH"], grace_minutes=config["CHECKIN_GRACE_MINUTES"],
+                   max_image_pixels=config["MAX_IMAGE_PIXELS"], face_tolerance=config["FACE_TOLERANCE"],
+                   photo_tolerance=config["PHOTO_TOLERANCE"], photo_review_band=config["PHOTO_REVIEW_BAND"],
+                   photo_margin=config["PHOTO_MARGIN"])

@@ -1,4 +1,4 @@
-"""Production serving: ``gunicorn`` from the repository root (see bench/README-perf.md).
+"""Production serving: ``gunicorn`` from the repository root (README: Running in production).
 
 Environment knobs: BIND (default 0.0.0.0:8000), WEB_CONCURRENCY (worker processes, default
 one per core), GUNICORN_THREADS (threads per worker, default 16), plus the app's own settings.
@@ -10,7 +10,7 @@ wsgi_app = "wsgi:app"
 bind = os.environ.get("BIND", "0.0.0.0:8000")
 
 # One process per core: statistics are CPU-light but the face pipeline is CPU-bound, and
-# more processes than cores only adds memory and context switches (see bench/README-perf.md).
+# more processes than cores only adds memory and context switches (README: Running in production).
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
 # Threads let a worker keep answering reads while other requests wait: on the database, or
 # for the worker's one face-pipeline slot (services/faces.py). A check-in queued there parks
@@ -38,13 +38,13 @@ def on_starting(server):
     """Runs once in the master before any worker exists: schema up to date, models in memory."""
     from app import upgrade_database
     from models import db
-    from services import faces
+    from services.face_models import dlib_models
 
     with server.app.wsgi().app_context():  # the app preload_app already imported
         upgrade_database()
         # Workers must not inherit the master's open database connections.
         db.engine.dispose()
-    faces.models()
+    dlib_models()
     # Everything loaded so far lives as long as the process: move it out of the collector's
     # sight, so full collections in the workers stay short (they scanned all of Flask,
     # SQLAlchemy and numpy, a visible p99 spike) and never write to the shared pages.
@@ -60,5 +60,5 @@ def post_fork(server, worker):
         db.engine.dispose(close=False)
     # A full teacher listing allocates ~100k objects; at the default threshold (700) the young
     # collections ran dozens of times per request and put the p95 of get_classes_by_teacher
-    # at 66 ms instead of 36 ms (bench/README-perf.md). Garbage here is almost never cyclic.
+    # at 66 ms instead of 36 ms (bench/stats.py). Garbage here is almost never cyclic.
     gc.set_threshold(50_000, 20, 20)

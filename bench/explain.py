@@ -22,7 +22,7 @@ def main():
 
     from app import create_app
     from models import STUDENT, TEACHER, ClassSession, User, db
-    from services import attendance
+    from services import reports
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "SECRET_KEY": "bench"})
     with app.app_context():
@@ -30,18 +30,18 @@ def main():
         student = db.session.scalar(select(User).where(User.email == args.student, User.role == STUDENT))
         some_session = db.session.scalar(select(ClassSession).where(ClassSession.teacher_id == teacher.id).limit(1))
         calls = {
-            "get_classes_by_teacher": lambda: attendance.teacher_records(teacher),
-            "get_latest_class_by_teacher": lambda: attendance.latest_session_records(teacher),
-            "get_class_attendance": lambda: attendance.session_records(some_session),
-            "get_present_absent_classes_by_teacher": lambda: attendance.counts_by_session(teacher, "UTC"),
-            "get_student_class_record": lambda: attendance.counts_by_student_and_class(teacher, "UTC"),
-            "get_attendance_time_records": lambda: attendance.latest_markings(teacher),
-            "get_marked_attendance": lambda: attendance.student_marked(student),
-            "get_missed_attendance": lambda: attendance.student_missed(student, "UTC"),
-            "get_pending_attendance": lambda: attendance.student_pending(student, 10, "UTC"),
-            "get_student_stats": lambda: attendance.student_counts(student, "UTC"),
+            "get_classes_by_teacher": lambda: reports.teacher_records(teacher),
+            "get_latest_class_by_teacher": lambda: reports.latest_session_records(teacher),
+            "get_class_attendance": lambda: reports.session_records(some_session),
+            "get_present_absent_classes_by_teacher": lambda: reports.counts_by_session(teacher, "UTC"),
+            "get_student_class_record": lambda: reports.counts_by_student_and_class(teacher, "UTC"),
+            "get_attendance_time_records": lambda: reports.latest_markings(teacher),
+            "get_marked_attendance": lambda: reports.student_marked(student),
+            "get_missed_attendance": lambda: reports.student_missed(student, "UTC"),
+            "get_pending_attendance": lambda: reports.student_pending(student, 10, "UTC"),
+            "get_student_stats": lambda: reports.student_counts(student, "UTC"),
             "get_student_attendance_time_records / get_student_class_attd_stat":
-                lambda: attendance.latest_student_records(student),
+                lambda: reports.latest_student_records(student),
         }
         postgres = db.engine.dialect.name == "postgresql"
         for name, call in calls.items():

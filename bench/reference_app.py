@@ -16,8 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from app import create_app
 from models import STUDENT, TEACHER, AttendanceRecord, ClassSession, db
-from routes.classes import slot
-from routes.common import endpoint, local_iso, records_json, settings
+from routes.common import endpoint, local_iso, records_json, rules
 from services import clock
 
 reference = Blueprint("reference", __name__, url_prefix="/bench/reference")
@@ -47,7 +46,7 @@ def _row(r, student_email, teacher_email):
 
 
 def _now():
-    return clock.local_naive(settings()["TIMEZONE"])
+    return clock.local_naive(rules().timezone)
 
 
 def _is_absent(row, now):
@@ -83,7 +82,7 @@ def latest_class_by_teacher(fields, teacher):
 
 @endpoint(reference, "/get_class_attendance", role=TEACHER)
 def class_attendance(fields, teacher):
-    wanted = slot(fields)
+    wanted = fields.slot()
     rows = [r for r in _teacher_rows(teacher) if r.class_name == wanted.class_name
             and r.starts_at == wanted.starts_at and r.ends_at == wanted.ends_at]
     return records_json(sorted(rows, key=lambda r: r.student_email))
@@ -127,7 +126,7 @@ def missed_attendance(fields, student):
 @endpoint(reference, "/get_pending_attendance", role=STUDENT)
 def pending_attendance(fields, student):
     now = _now()
-    opens = now + timedelta(minutes=settings()["CHECKIN_GRACE_MINUTES"])
+    opens = now + timedelta(minutes=rules().grace_minutes)
     rows = [r for r in _student_rows(student) if r.status is None and r.starts_at <= opens and r.ends_at >= now]
     return records_json(sorted(rows, key=lambda r: (r.starts_at, r.id)))
 

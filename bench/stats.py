@@ -189,10 +189,10 @@ def view_timings(url, endpoint, plan):
     """Seconds per call of our view and of the reference view, called directly."""
     from bench import reference_app
     from models import User, db
-    from routes import classes, stats
+    from routes import reports, sessions
     from routes.common import Fields
 
-    ours_view = getattr(classes, endpoint, None) or getattr(stats, endpoint)
+    ours_view = getattr(sessions, endpoint, None) or getattr(reports, endpoint)
     reference_view = next(v for v in vars(reference_app).values()
                           if callable(v) and getattr(v, "__name__", "") == REFERENCE_NAMES[endpoint])
     app = reference_app.create_reference_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",

@@ -1,56 +1,11 @@
-"""The /api/v1 blueprint and the one place errors become the contract's error shape."""
-import logging
+"""The /api/v1 blueprints, one per purpose, and the error handlers they share."""
+from routes import accounts, class_photos, corrections, health, reports, sessions
+from routes.errors import register_error_handlers
 
-from flask import Blueprint, jsonify
-from sqlalchemy.exc import IntegrityError, OperationalError
-from werkzeug.exceptions import HTTPException
-
-from models import db
-from services.errors import ApiError
-
-api = Blueprint("api", __name__, url_prefix="/api/v1")
-
-# Imported for their side effect of adding views to ``api``.
-from routes import accounts, classes, photos, stats  # noqa: E402,F401
-
-log = logging.getLogger(__name__)
-
-HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
-              413: "too_large", 415: "not_an_image", 429: "too_many_attempts"}
+BLUEPRINTS = (accounts.bp, sessions.bp, class_photos.bp, corrections.bp, reports.bp, health.bp)
 
 
-def error(status, code, message):
-    return jsonify({"ERROR": message, "code": code}), status
-
-
-def register_error_handlers(app):
-    @app.errorhandler(ApiError)
-    def api_error(exc):
-        db.session.rollback()
-        return error(exc.status, exc.code, exc.message)
-
-    @app.errorhandler(IntegrityError)
-    def conflict(exc):
-        # Constraints the services do not translate themselves: still a conflict, not a crash.
-        db.session.rollback()
-        return error(409, "conflict", "This would duplicate an existing record.")
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc):
-        db.session.rollback()
-        if exc.code == 413:
-            limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
-            return error(413, "too_large", f"The request is larger than the {limit_mb:g} MB limit.")
-        return error(exc.code, HTTP_CODES.get(exc.code, "http_error"), exc.description)
-
-    @app.errorhandler(OperationalError)
-    def database_unavailable(exc):
-        db.session.rollback()
-        log.exception("database error")
-        return error(503, "database_unavailable", "The database is busy or unreachable; try again.")
-
-    @app.errorhandler(Exception)
-    def unexpected(exc):
-        db.session.rollback()
-        log.exception("unhandled error")
-        return error(500, "internal_error", "Something went wrong on our side; nothing was changed.")
+def register(app):
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)

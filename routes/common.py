@@ -1,161 +1,16 @@
-"""What every endpoint shares: reading fields, authenticating, answering, reporting errors."""
-import base64
-import binascii
+"""What every endpoint shares: authenticating, committing once, and the record's JSON shape."""
 import functools
-import re
-from datetime import datetime
 
-from flask import current_app, jsonify, request
-from werkzeug.datastructures import FileStorage
+from flask import Blueprint, current_app, jsonify, request
 
 from models import TEACHER, db
+from routes.fields import Fields
 from services import auth, clock
-from services.errors import BadInput, Forbidden
-
-# canonical field -> names it may arrive under, documented name first
-ALIASES = {
-    "image_file": ("image_file", "image"),
-    "teacher_email_id": ("teacher_email_id", "email_id"),
-    "student_email_id": ("student_email_id", "email_id"),
-    "teacher_name": ("teacher_name", "name"),
-    "review": ("review", "msg"),
-}
-MAX_TEXT = 10_000
-EMAIL = re.compile(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
-DATA_URL_PREFIX = re.compile(r"^data:[\w/+.-]*;base64,", re.IGNORECASE)
+from services.errors import Forbidden
 
 
-class Fields:
-    """The request's fields, from a multipart, urlencoded or JSON body."""
-
-    def __init__(self):
-        self.files = request.files
-        json_body = None
-        if request.is_json:
-            json_body = request.get_json(silent=True)
-            if request.get_data() and not isinstance(json_body, dict):
-                raise BadInput("The body is not a JSON object.", code="bad_json")
-        self.values = {**request.form.to_dict(), **(json_body or {})}
-
-    def _raw(self, name, aliases=True):
-        for alias in ALIASES.get(name, (name,)) if aliases else (name,):
-            if self.values.get(alias) not in (None, ""):
-                return self.values[alias]
-        return None
-
-    def text(self, name, required=True, max_length=MAX_TEXT, aliases=True):
-        value = self._raw(name, aliases)
-        if value is None:
-            if required:
-                raise BadInput(f"The field {name} is required.", code="missing_field")
-            return None
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise BadInput(f"The field {name} must be a string.", code="bad_field")
-        value = str(value).strip()
-        if "\x00" in value:  # PostgreSQL refuses NUL in text; no real field holds one
-            raise BadInput(f"The field {name} contains a NUL character.", code="bad_field")
-        if not value and required:
-            raise BadInput(f"The field {name} is required.", code="missing_field")
-        if len(value) > max_length:
-            raise BadInput(f"The field {name} is longer than {max_length} characters.", code="bad_field")
-        return value
-
-    def email(self, name, required=True, aliases=True):
-        value = self.text(name, required, max_length=254, aliases=aliases)
-        if value is not None and not EMAIL.match(value):
-            raise BadInput(f"The field {name} is not an email address.", code="bad_field")
-        return value.lower() if value else value
-
-    def email_list(self, name):
-        """A comma-separated (or JSON list) roster, deduplicated in order; None when absent or
-        blank, as a form sends a field left empty."""
-        value = self.values.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        items = value if isinstance(value, list) else str(value).split(",")
-        emails = []
-        for item in items:
-            if not isinstance(item, str):
-                raise BadInput(f"The field {name} must list email addresses.", code="bad_field")
-            item = item.strip().lower()
-            if item and item not in emails:
-                if len(item) > 254 or not EMAIL.match(item):
-                    raise BadInput(f"{item[:60]!r} in {name} is not an email address.", code="bad_field")
-                emails.append(item)
-        if len(emails) > 1000:
-            raise BadInput(f"The field {name} lists more than 1000 students.", code="bad_field")
-        return emails
-
-    def date(self, name):
-        value = self.text(name, max_length=10).replace("/", "-")
-        try:
-            return datetime.strptime(value, "%Y-%m-%d").date()  # 2026-03-02, also 2026-3-2
-        except ValueError:
-            raise BadInput(f"The field {name} must be a date as YYYY-MM-DD.", code="bad_field") from None
-
-    def time(self, name):
-        value = self.text(name, max_length=8)
-        for pattern in ("%H:%M", "%H:%M:%S"):
-            try:
-                return datetime.strptime(value, pattern).time()
-            except ValueError:
-                pass
-        raise BadInput(f"The field {name} must be a time as HH:MM.", code="bad_field")
-
-    def choice(self, name, options, required=True):
-        value = self.text(name, required, max_length=40)
-        if value is not None and value.lower() not in options:
-            raise BadInput(f"The field {name} must be one of: {', '.join(options)}.", code="bad_field")
-        return value.lower() if value else value
-
-    def flag(self, name):
-        return (self.text(name, required=False, max_length=5) or "0").lower() in ("1", "true", "yes", "on")
-
-    def integer(self, name, default=None, minimum=0, maximum=None):
-        value = self.text(name, required=False, max_length=12)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            raise BadInput(f"The field {name} must be a whole number.", code="bad_field") from None
-        if number < minimum or (maximum is not None and number > maximum):
-            raise BadInput(f"The field {name} must be between {minimum} and {maximum}.", code="bad_field")
-        return number
-
-    def page(self):
-        """Optional limit/offset; without them a listing returns everything, as the contract has it."""
-        return self.integer("limit", None, minimum=1, maximum=10_000), self.integer("offset", 0)
-
-    def images(self, name="image_file"):
-        """Every uploaded image as bytes: file parts, or base64 strings (data URLs too)."""
-        found = []
-        for alias in ALIASES[name]:
-            found += [f.read() for f in self.files.getlist(alias) if isinstance(f, FileStorage)]
-        if not found:
-            value = self._raw(name)
-            strings = value if isinstance(value, list) else [value] if value is not None else []
-            found = [_from_base64(s) for s in strings]
-        found = [data for data in found if data]
-        if not found:
-            raise BadInput("Attach a photo as the image_file part or as a base64 image field.",
-                           code="missing_field")
-        return found
-
-    def image(self):
-        return self.images()[0]
-
-
-def _from_base64(value):
-    if not isinstance(value, str):
-        raise BadInput("The image field must be a base64 string.", code="bad_field")
-    # Form encoding turns '+' into ' '; newlines are common in wrapped base64.
-    text = DATA_URL_PREFIX.sub("", value.strip()).replace(" ", "+")
-    text = re.sub(r"\s", "", text)
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        raise BadInput("The image field is not valid base64.", code="bad_base64") from None
+def api_blueprint(name):
+    return Blueprint(name, name, url_prefix="/api/v1")
 
 
 def bearer_token(fields):
@@ -200,12 +55,13 @@ def endpoint(blueprint, *paths, role=None, email_field=None, methods=("POST",), 
     return register
 
 
-def settings():
-    return current_app.config
+def rules():
+    """The settings services act on (config.Rules), made once per app."""
+    return current_app.extensions["rollcall_rules"]
 
 
 def local_iso(utc_value):
-    return clock.to_local_iso(utc_value, settings()["TIMEZONE"])
+    return clock.to_local_iso(utc_value, rules().timezone)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -236,7 +92,7 @@ def _record_json(row, now_local, iso):
 
 def records_json(rows):
     # A teacher's full listing is thousands of records: read the settings once, not per row.
-    tz_name = settings()["TIMEZONE"]
+    tz_name = rules().timezone
     now_local = clock.local_naive(tz_name)
     iso = clock.local_iso_formatter(tz_name)
     return [_record_json(r, now_local, iso) for r in rows]

@@ -3,10 +3,10 @@ from flask import Blueprint, jsonify
 
 from services import health as health_service
 
-health = Blueprint("health", __name__)
+bp = Blueprint("health", __name__)
 
 
-@health.get("/healthz")
+@bp.get("/healthz")
 def healthz():
     body = health_service.check()
     # The probe must never see a cached answer.

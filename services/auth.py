@@ -1,4 +1,5 @@
-"""Passwords and login tokens."""
+"""Passwords, logins and login tokens."""
+import functools
 import hashlib
 import secrets
 import threading
@@ -7,16 +8,21 @@ from collections import defaultdict, deque
 from datetime import timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import FaceEncoding, Token, User, db
+from models import Token, User, db
 from services import clock
-from services.errors import Conflict, TooManyAttempts, Unauthorized
+from services.errors import TooManyAttempts, Unauthorized
 
-PASSWORD_METHOD = "scrypt:32768:8:1"
-# Verified against when the email is unknown, so a miss costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("rollcall-dummy", method=PASSWORD_METHOD)
+
+def hash_password(password, method):
+    return generate_password_hash(password, method=method)
+
+
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(method):
+    """Verified against when the email is unknown, so a miss costs as long as a wrong password."""
+    return hash_password("rollcall-dummy", method)
 
 
 def digest(raw_token):
@@ -24,38 +30,15 @@ def digest(raw_token):
 
 
 def issue_token(user, ttl_seconds):
-    """Adds a new token for ``user`` and returns the raw value, which only the client keeps."""
+    """Adds a new token for ``user`` and returns (the raw value, which only the client keeps,
+    and its expiry)."""
     raw = secrets.token_urlsafe(32)  # 256 bits
     now = clock.utc_naive()
     if user.id is not None:  # housekeeping: a user's expired tokens go when a new one comes
         db.session.execute(delete(Token).where(Token.user_id == user.id, Token.expires_at <= now))
-    db.session.add(Token(user=user, digest=digest(raw), created_at=now,
-                         expires_at=now + timedelta(seconds=ttl_seconds)))
-    return raw, now + timedelta(seconds=ttl_seconds)
-
-
-def register(role, email, name, password, encoding, ttl_seconds):
-    user = User(email=email, role=role, name=name, created_at=clock.utc_naive(),
-                password_hash=generate_password_hash(password, method=PASSWORD_METHOD))
-    user.faces.append(FaceEncoding(encoding=encoding.tobytes(), created_at=user.created_at))
-    db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise Conflict("An account with this email already exists; log in instead.",
-                       code="email_taken") from None
-    return user, issue_token(user, ttl_seconds)
-
-
-MAX_FACES = 10
-
-
-def add_face(user, encoding):
-    """Enrolls one more photo of ``user``; matching then uses the closest of their faces."""
-    if len(user.faces) >= MAX_FACES:
-        raise Conflict(f"You already have {MAX_FACES} faces enrolled, the most allowed.", code="too_many_faces")
-    user.faces.append(FaceEncoding(encoding=encoding.tobytes(), created_at=clock.utc_naive()))
-    db.session.flush()
+    expires_at = now + timedelta(seconds=ttl_seconds)
+    db.session.add(Token(user=user, digest=digest(raw), created_at=now, expires_at=expires_at))
+    return raw, expires_at
 
 
 class LoginThrottle:
@@ -89,15 +72,17 @@ class LoginThrottle:
             self._failures.pop(account_key, None)
 
 
-def login(role, email, password, ttl_seconds, throttle, client_address):
+def login(role, email, password, rules, throttle, client_address):
+    """The user with this email, role and password, and a new token for them."""
     account_key, address_key = ("account", role, email), ("address", client_address)
     throttle.check(account_key, address_key)
     user = db.session.scalar(select(User).where(User.email == email, User.role == role))
-    if not check_password_hash(user.password_hash if user else _DUMMY_HASH, password) or user is None:
+    stored = user.password_hash if user else _dummy_hash(rules.password_method)
+    if not check_password_hash(stored, password) or user is None:
         throttle.failed(account_key, address_key)
         raise Unauthorized("Wrong email or password.", code="bad_credentials")
     throttle.succeeded(account_key)
-    return user, issue_token(user, ttl_seconds)
+    return user, issue_token(user, rules.token_ttl)
 
 
 def user_for_token(raw_token):
@@ -117,3 +102,8 @@ def user_for_token(raw_token):
 
 def logout(raw_token):
     db.session.execute(delete(Token).where(Token.digest == digest(raw_token)))
+
+
+def prune_expired_tokens():
+    """Deletes every expired token; returns how many."""
+    return db.session.execute(delete(Token).where(Token.expires_at <= clock.utc_naive())).rowcount

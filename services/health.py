@@ -1,10 +1,17 @@
-"""Readiness for load balancers: can this process answer API calls right now?"""
+"""Readiness: can this process answer API calls right now, on the current schema?"""
+import functools
+from pathlib import Path
+
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
-from services import faces
 from services.errors import Unavailable
+from services.face_models import dlib_models
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
 def check():
@@ -18,8 +25,21 @@ def check():
     try:
         # Already loaded before fork in production, so this costs nothing there; a development
         # server loads them here rather than reporting itself unhealthy.
-        faces.models()
+        dlib_models()
     except Exception:  # noqa: BLE001 - any failure to load means the instance is not ready
         raise Unavailable("The face models could not be loaded; this instance cannot check anyone in.",
                           code="models_unavailable") from None
     return {"status": "ok", "database": "ok", "models": "loaded"}
+
+
+@functools.lru_cache(maxsize=1)
+def schema_head():
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def require_current_schema():
+    """Reads the schema version the database is at; Unavailable unless it is the newest."""
+    current = MigrationContext.configure(db.session.connection()).get_current_revision()
+    if current != schema_head():
+        raise Unavailable("The database schema is not current; run `flask --app app db upgrade`.",
+                          code="schema_outdated")

@@ -8,13 +8,14 @@ import io
 import numpy as np
 from PIL import Image
 
-from services import faces
+from services.detection import detect_selfie
+from services.images import decode
 
 
 def face_cutout(photo_bytes, face_width):
     """The photo's (largest) face with a margin, scaled so the face box is ``face_width`` wide."""
-    pixels = faces.decode(photo_bytes, 50_000_000)
-    box = max(faces.detect_selfie(pixels), key=lambda b: b.width)
+    pixels = decode(photo_bytes, 50_000_000)
+    box = max(detect_selfie(pixels), key=lambda b: b.width)
     margin = box.width // 2
     crop = Image.fromarray(pixels).crop((box.left - margin, box.top - margin,
                                          box.right + margin, box.bottom + margin))

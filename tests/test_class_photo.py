@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from models import TEACHER, AttendanceEvent, AttendanceRecord, db
 from services.faces import match_faces
-from tests.conftest import NOON, fixture_bytes, post, slot_fields
+from tests.helpers import NOON, START, assert_error, create_class, fixture_bytes, post, slot_fields
 from tests.rooms import compose, face_cutout
-from tests.test_classes import START, create_class
 
 PEOPLE = {  # email -> (enrollment photo, a different photo of the same person)
     "obama@school.test": ("obama.jpg", "obama_2.jpg"),
@@ -191,9 +190,9 @@ def test_class_photo_errors(client, school, make_user, at):
     no_photo = post(client, "mark_class_attendance", token, teacher_email_id=email, **slot_fields(START))
     assert no_photo.status_code == 400 and no_photo.get_json()["code"] == "missing_field"
     not_image = photograph(client, school, b"plain text, not a photo")
-    assert not_image.status_code == 415
+    assert_error(not_image, 415, "not_an_image")
     other = make_user("other@school.test", TEACHER)
-    assert photograph(client, other, "obama_biden.jpg").status_code == 403
+    assert_error(photograph(client, other, "obama_biden.jpg"), 403, "not_yours")
     at(NOON.replace(hour=8))
     early = photograph(client, school, "obama_biden.jpg")
     assert early.status_code == 409 and early.get_json()["code"] == "not_open"
@@ -243,7 +242,7 @@ def test_corrections_are_limited_to_the_teachers_own_sessions(client, school, ma
     other = make_user("other@school.test", TEACHER)
     response = _set(client, other, "obama@school.test", "absent")
     assert response.status_code == 403 and response.get_json()["code"] == "not_yours"
-    assert _history(client, other, **slot_fields(START)).status_code == 403
+    assert_error(_history(client, other, **slot_fields(START)), 403, "not_yours")
     assert _history(client, other, student_email_id="obama@school.test").get_json() == []
     assert db.session.scalars(select(AttendanceEvent)).all() == []
 

@@ -1,33 +1,15 @@
 """Class sessions, rosters and selfie check-in, through HTTP with the real face pipeline."""
 import base64
 import io
-import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from models import TEACHER, AttendanceRecord, ClassSession, db
-from tests.conftest import NOON, fixture_bytes, post, slot_fields
+from tests.helpers import (NOON, START, assert_error, check_in, concurrently, create_class, fixture_bytes, post,
+                           slot_fields)
 from tests.rooms import compose, face_cutout
-
-START = NOON - timedelta(minutes=5)  # a class that is open at NOON
-
-
-def create_class(client, teacher, roster="obama@school.test", start=START, path="get_create_class", **extra):
-    email, token = teacher
-    fields = {"teacher_email_id": email, **slot_fields(start)}
-    if roster is not None:
-        fields["student_email_ids"] = roster
-    fields.update(extra)
-    return post(client, path, token, **fields)
-
-
-def check_in(client, student, photo="obama_2.jpg", start=START, **extra):
-    email, token = student
-    return post(client, "mark_attendance", token, email_id=email,
-                image_file=(io.BytesIO(fixture_bytes(photo)), photo), **slot_fields(start), **extra)
-
 
 def records():
     return db.session.scalars(select(AttendanceRecord).order_by(AttendanceRecord.id)).all()
@@ -94,7 +76,7 @@ def test_slash_dates_and_seconds_are_accepted(client, teacher, student):
 
 
 def test_students_cannot_create_classes_and_teachers_cannot_act_for_others(client, teacher, student, make_user):
-    assert create_class(client, student).status_code == 403
+    assert_error(create_class(client, student), 403, "wrong_role")
     other = make_user("other@school.test", TEACHER)
     response = create_class(client, teacher, teacher_email_id=other[0])
     assert response.status_code == 403 and response.get_json()["code"] == "not_yours"
@@ -197,25 +179,9 @@ def test_teachers_cannot_check_in_and_students_only_for_themselves(client, teach
     at(NOON)
     create_class(client, teacher)
     other = make_user("other@school.test")
-    assert check_in(client, teacher).status_code == 403
-    assert check_in(client, (student[0], other[1])).status_code == 403
+    assert_error(check_in(client, teacher), 403, "wrong_role")
+    assert_error(check_in(client, (student[0], other[1])), 403, "not_yours")
     assert records()[0].status is None
-
-
-def _concurrently(app, count, send):
-    statuses, barrier = [], threading.Barrier(count)
-
-    def attempt():
-        client = app.test_client()
-        barrier.wait()
-        statuses.append(send(client).status_code)
-
-    threads = [threading.Thread(target=attempt) for _ in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sorted(statuses)
 
 
 @pytest.mark.face
@@ -224,13 +190,31 @@ def test_concurrent_check_ins_mark_once(app, client, teacher, student, at):
     create_class(client, teacher)
     selfie = base64.b64encode(fixture_bytes("obama_2.jpg")).decode()
     email, token = student
-    statuses = _concurrently(app, 8, lambda c: post(c, "mark_attendance", token, email_id=email,
+    statuses = concurrently(app, 8, lambda c: post(c, "mark_attendance", token, email_id=email,
                                                      image=selfie, **slot_fields(START)))
     assert statuses == [200] + [409] * 7
     assert [r.status for r in records()] == ["present"]
 
 
 def test_concurrent_session_creation_makes_one_session(app, teacher, student):
-    statuses = _concurrently(app, 8, lambda c: create_class(c, teacher))
+    statuses = concurrently(app, 8, lambda c: create_class(c, teacher))
     assert statuses == [200] + [409] * 7
     assert count_sessions() == 1 and len(records()) == 1
+
+
+@pytest.mark.face
+def test_a_check_in_runs_each_statement_once(app, client, teacher, student, at):
+    at(NOON)
+    create_class(client, teacher)
+    statements = []
+
+    def collect(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, str(parameters)))
+
+    event.listen(db.engine, "before_cursor_execute", collect)
+    try:
+        assert check_in(client, student).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", collect)
+    # the token, the record with its session, the student's templates, the update, the audit row
+    assert len(statements) == len(set(statements)) == 5, statements

@@ -2,7 +2,7 @@
 import pytest
 
 from app import create_app
-from services import faces
+from services import health
 
 
 @pytest.mark.face
@@ -26,7 +26,7 @@ def test_unreachable_database_answers_503(tmp_path):
 def test_models_that_fail_to_load_answer_503(client, monkeypatch):
     def broken():
         raise OSError("model file missing")
-    monkeypatch.setattr(faces, "models", broken)
+    monkeypatch.setattr(health, "dlib_models", broken)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["code"] == "models_unavailable"

@@ -2,10 +2,10 @@
 from datetime import datetime
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from models import TEACHER, AttendanceRecord, ClassSession, User, db
-from tests.conftest import NOON, post
+from tests.helpers import NOON, assert_error, post
 
 OBAMA, BEE = "obama@school.test", "b@school.test"
 TIMETABLE = [  # class, start, minutes, roster
@@ -26,8 +26,8 @@ def timetable(client, teacher, student, make_user, at):
                         class_date=start.strftime("%Y-%m-%d"), start_time=start.strftime("%H:%M"),
                         end_time=start.replace(hour=start.hour + 1).strftime("%H:%M"), student_email_ids=roster)
         assert response.status_code == 200
-    first_session = db.session.query(ClassSession.id).filter_by(starts_at=TIMETABLE[0][1]).scalar()
-    obama_id = db.session.query(User.id).filter_by(email=OBAMA).scalar()
+    first_session = db.session.scalar(select(ClassSession.id).where(ClassSession.starts_at == TIMETABLE[0][1]))
+    obama_id = db.session.scalar(select(User.id).where(User.email == OBAMA))
     db.session.execute(update(AttendanceRecord)
                        .where(AttendanceRecord.session_id == first_session, AttendanceRecord.student_id == obama_id)
                        .values(status="present", method="selfie", marked_time=datetime(2026, 3, 1, 9, 3)))
@@ -111,7 +111,7 @@ def test_teacher_listings(client, timetable):
 def test_bad_pagination_is_400(client, timetable):
     (email, token), _ = timetable
     response = post(client, "get_classes_by_teacher", token, teacher_email_id=email, limit="-1")
-    assert response.status_code == 400
+    assert_error(response, 400, "bad_field")
 
 
 def test_reads_are_scoped_to_their_owner(client, timetable, make_user):
@@ -121,9 +121,11 @@ def test_reads_are_scoped_to_their_owner(client, timetable, make_user):
     assert ask(client, "get_present_absent_classes_by_teacher", other_teacher) == {}
     other_student = make_user("c@school.test")
     assert ask(client, "get_student_stats", other_student)["total"] == 0
-    assert post(client, "get_student_stats", other_student[1], email_id=OBAMA).status_code == 403
-    assert post(client, "get_classes_by_teacher", other_teacher[1], teacher_email_id=teacher[0]).status_code == 403
-    assert post(client, "get_classes_by_teacher", student[1], teacher_email_id=student[0]).status_code == 403
+    assert_error(post(client, "get_student_stats", other_student[1], email_id=OBAMA), 403, "not_yours")
+    assert_error(post(client, "get_classes_by_teacher", other_teacher[1], teacher_email_id=teacher[0]),
+                 403, "not_yours")
+    assert_error(post(client, "get_classes_by_teacher", student[1], teacher_email_id=student[0]),
+                 403, "wrong_role")
 
 
 def test_counts_per_session_and_per_student_page_in_their_usual_order(client, timetable):

@@ -4,7 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-25 15:10:00
 
-The query plans that motivated them are in bench/README-perf.md (python -m bench.explain).
+The query plans that motivated them are in the README's Performance section (python -m bench.explain).
 The other lookups the statistics make already have an index from 0001: sessions by teacher
 (uq_class_sessions_teacher_slot), records by session (uq_attendance_records_session_student),
 records by student (ix_attendance_records_student_id), tokens by digest (uq_tokens_digest).

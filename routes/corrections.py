@@ -1,0 +1,32 @@
+"""A teacher's manual corrections and the audit trail of every record."""
+from models import STATUSES, TEACHER
+from routes.common import api_blueprint, endpoint, local_iso, records_json
+from services import corrections, reports
+from services.errors import BadInput
+
+bp = api_blueprint("corrections")
+
+
+@endpoint(bp, "/set_attendance", role=TEACHER)
+def set_attendance(fields, teacher):
+    student_email = fields.email("student_email_id", aliases=False)
+    status = fields.choice("status", STATUSES)
+    note = fields.text("note", required=False, max_length=1000)
+    record_id = corrections.set_status(teacher, fields.slot(), student_email, status, note)
+    return {"SUCCESS": f"{student_email} is now {status}.",
+            "record": records_json([reports.record_row(record_id)])[0]}
+
+
+@endpoint(bp, "/get_attendance_history", role=TEACHER)
+def get_attendance_history(fields, teacher):
+    student_email = fields.email("student_email_id", required=False, aliases=False)
+    session_slot = fields.slot() if fields.text("class_name", required=False) else None
+    if session_slot is None and student_email is None:
+        raise BadInput("Name a class session (class_name, class_date, start_time, end_time) "
+                       "or a student_email_id.", code="missing_field")
+    return [{"class_name": e.class_name, "class_date": e.class_date.isoformat(),
+             "start_time": e.starts_at.strftime("%H:%M"), "end_time": e.ends_at.strftime("%H:%M"),
+             "student_email_id": e.student_email, "by": e.actor_email, "at": local_iso(e.at),
+             "method": e.method, "from_status": e.from_status, "to_status": e.to_status,
+             "distance": None if e.distance is None else round(e.distance, 3), "note": e.note}
+            for e in corrections.history(teacher, session_slot, student_email, fields.page())]

@@ -1,0 +1,42 @@
+"""Accounts: registration with an enrolled face, more faces, and what a profile shows."""
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from models import FaceEncoding, User, db
+from services import auth, clock, faces
+from services.errors import Conflict
+
+MAX_FACES = 10
+
+
+def register(role, email, name, password, photo, rules):
+    """A new account enrolled with the one face in ``photo``, and its first token."""
+    encoding = faces.enrollment_encoding(photo, rules.max_image_pixels)
+    user = create_user(role, email, name, password, encoding, rules.password_method)
+    return user, auth.issue_token(user, rules.token_ttl)
+
+
+def create_user(role, email, name, password, encoding, password_method):
+    user = User(email=email, role=role, name=name, created_at=clock.utc_naive(),
+                password_hash=auth.hash_password(password, password_method))
+    user.faces.append(FaceEncoding(encoding=faces.to_bytes(encoding), created_at=user.created_at))
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict("An account with this email already exists; log in instead.",
+                       code="email_taken") from None
+    return user
+
+
+def add_face(user, photo, rules):
+    """Enrolls one more photo of ``user``; matching then uses the closest of their faces."""
+    if face_count(user) >= MAX_FACES:
+        raise Conflict(f"You already have {MAX_FACES} faces enrolled, the most allowed.", code="too_many_faces")
+    encoding = faces.enrollment_encoding(photo, rules.max_image_pixels)
+    db.session.add(FaceEncoding(user_id=user.id, encoding=faces.to_bytes(encoding), created_at=clock.utc_naive()))
+    db.session.flush()
+
+
+def face_count(user):
+    return db.session.scalar(select(func.count()).where(FaceEncoding.user_id == user.id))

@@ -1,0 +1,46 @@
+"""A teacher's manual corrections, and the history of every change to a record."""
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from models import STUDENT, AttendanceEvent, AttendanceRecord, ClassSession, User, db
+from services import audit, clock
+from services.errors import NotFound
+from services.records import Student, page
+from services.sessions import teacher_session
+
+
+def set_status(teacher, slot, student_email, status, note):
+    """A teacher's correction of one record; returns the record's id."""
+    session = teacher_session(teacher, slot)
+    record = db.session.scalar(select(AttendanceRecord).join(User, AttendanceRecord.student_id == User.id).where(
+        AttendanceRecord.session_id == session.id, User.email == student_email, User.role == STUDENT))
+    if record is None:
+        raise NotFound("This student is not on the roster of this class session.", code="not_on_roster")
+    if record.status == status and not note:
+        return record.id
+    previous = record.status
+    record.status, record.method, record.distance = status, "manual", None
+    record.marked_time = clock.utc_naive() if status == "present" else None
+    audit.record_change(record.id, teacher, "manual", previous, status, note=note)
+    db.session.flush()
+    return record.id
+
+
+def history(teacher, slot=None, student_email=None, limit_offset=(None, 0)):
+    """The audit trail of the teacher's sessions: one session, one student, or both."""
+    actor = aliased(User, name="actor")
+    query = (select(AttendanceEvent.id, AttendanceEvent.at, AttendanceEvent.method, AttendanceEvent.from_status,
+                    AttendanceEvent.to_status, AttendanceEvent.distance, AttendanceEvent.note,
+                    actor.email.label("actor_email"), Student.email.label("student_email"),
+                    ClassSession.class_name, ClassSession.class_date, ClassSession.starts_at, ClassSession.ends_at)
+             .join(AttendanceRecord, AttendanceEvent.record_id == AttendanceRecord.id)
+             .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
+             .join(Student, AttendanceRecord.student_id == Student.id)
+             .join(actor, AttendanceEvent.actor_id == actor.id)
+             .where(ClassSession.teacher_id == teacher.id)
+             .order_by(AttendanceEvent.at.desc(), AttendanceEvent.id.desc()))
+    if slot is not None:
+        query = query.where(ClassSession.id == teacher_session(teacher, slot).id)
+    if student_email is not None:
+        query = query.where(Student.email == student_email)
+    return db.session.execute(page(query, limit_offset)).all()

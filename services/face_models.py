@@ -1,0 +1,25 @@
+"""The models the face pipeline runs, each loaded once per process on first use."""
+from PIL import ImageFile
+
+_dlib_models = None
+_haar_cascade = None
+
+
+def dlib_models():
+    """dlib's HOG detector, landmark predictor and encoder (face_recognition's loaded copies)."""
+    global _dlib_models
+    if _dlib_models is None:
+        import face_recognition.api as fr  # loads the model files shipped with face_recognition_models
+        # face_recognition turns on decoding of truncated files; a cut-off upload must be refused.
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        _dlib_models = fr
+    return _dlib_models
+
+
+def haar_cascade():
+    """OpenCV's frontal-face Haar cascade, for the small faces of class photos."""
+    global _haar_cascade
+    if _haar_cascade is None:
+        import cv2
+        _haar_cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
+    return _haar_cascade

@@ -1,0 +1,28 @@
+"""The attendance record as every listing shows it: the record joined with its session,
+student and teacher. Shared by the reports and by the answers of the writes."""
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from models import AttendanceRecord, ClassSession, User
+
+Student, Teacher = aliased(User, name="student"), aliased(User, name="teacher")
+
+
+def record_rows():
+    return (select(AttendanceRecord.id, AttendanceRecord.status, AttendanceRecord.method,
+                   AttendanceRecord.distance, AttendanceRecord.marked_time, AttendanceRecord.created_at,
+                   ClassSession.class_name, ClassSession.class_date, ClassSession.starts_at,
+                   ClassSession.ends_at, Student.email.label("student_email"),
+                   Teacher.email.label("teacher_email"))
+            .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
+            .join(Student, AttendanceRecord.student_id == Student.id)
+            .join(Teacher, ClassSession.teacher_id == Teacher.id))
+
+
+def page(query, limit_offset):
+    limit, offset = limit_offset
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return query

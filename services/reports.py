@@ -1,0 +1,118 @@
+"""Every listing and statistic; each count is computed by the database."""
+from datetime import timedelta
+
+from sqlalchemy import and_, case, func, or_, select
+
+from models import AttendanceRecord, ClassSession, db
+from services import clock
+from services.records import Student, page, record_rows
+
+LATEST_LIMIT = 100
+
+
+def _absent(now):
+    return or_(AttendanceRecord.status == "absent", and_(AttendanceRecord.status.is_(None), ClassSession.ends_at < now))
+
+
+def session_records(session):
+    return db.session.execute(record_rows().where(AttendanceRecord.session_id == session.id)
+                              .order_by(Student.email)).all()
+
+
+def teacher_records(teacher, limit_offset=(None, 0)):
+    query = (record_rows().where(ClassSession.teacher_id == teacher.id)
+             .order_by(ClassSession.starts_at.desc(), ClassSession.id.desc(), Student.email))
+    return db.session.execute(page(query, limit_offset)).all()
+
+
+def latest_session_records(teacher):
+    latest = (select(ClassSession.id).where(ClassSession.teacher_id == teacher.id)
+              .order_by(ClassSession.starts_at.desc(), ClassSession.id.desc()).limit(1).scalar_subquery())
+    return db.session.execute(record_rows().where(AttendanceRecord.session_id == latest).order_by(Student.email)).all()
+
+
+def student_marked(student, limit_offset=(None, 0)):
+    query = (record_rows().where(AttendanceRecord.student_id == student.id, AttendanceRecord.status == "present")
+             .order_by(ClassSession.starts_at.desc(), AttendanceRecord.id.desc()))
+    return db.session.execute(page(query, limit_offset)).all()
+
+
+def student_missed(student, tz_name, limit_offset=(None, 0)):
+    now = clock.local_naive(tz_name)
+    query = (record_rows().where(AttendanceRecord.student_id == student.id, _absent(now))
+             .order_by(ClassSession.starts_at.desc(), AttendanceRecord.id.desc()))
+    return db.session.execute(page(query, limit_offset)).all()
+
+
+def student_pending(student, grace_minutes, tz_name):
+    now = clock.local_naive(tz_name)
+    return db.session.execute(
+        record_rows().where(AttendanceRecord.student_id == student.id, AttendanceRecord.status.is_(None),
+                             ClassSession.starts_at <= now + timedelta(minutes=grace_minutes),
+                             ClassSession.ends_at >= now)
+        .order_by(ClassSession.starts_at, AttendanceRecord.id)).all()
+
+
+def _counts(now):
+    # Outer-joined sessions without any record bring one all-NULL row: count records, not rows.
+    status, ended = AttendanceRecord.status, ClassSession.ends_at < now
+    unmarked = and_(AttendanceRecord.id.is_not(None), status.is_(None))
+
+    def number_where(condition, label):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(label)
+
+    return (func.count(AttendanceRecord.id).label("total"),
+            number_where(status == "present", "present"),
+            number_where(or_(status == "absent", and_(unmarked, ended)), "absent"),
+            number_where(status == "excused", "excused"),
+            number_where(and_(unmarked, ClassSession.ends_at >= now), "pending"))
+
+
+def counts_by_session(teacher, tz_name, limit_offset=(None, 0)):
+    now = clock.local_naive(tz_name)
+    query = (select(ClassSession.class_name, ClassSession.class_date, *_counts(now))
+             .select_from(ClassSession).outerjoin(AttendanceRecord, AttendanceRecord.session_id == ClassSession.id)
+             .where(ClassSession.teacher_id == teacher.id)
+             .group_by(ClassSession.class_name, ClassSession.class_date)
+             .order_by(ClassSession.class_date.desc(), ClassSession.class_name))
+    return db.session.execute(page(query, limit_offset)).all()
+
+
+def counts_by_student_and_class(teacher, tz_name, limit_offset=(None, 0)):
+    now = clock.local_naive(tz_name)
+    query = (select(Student.email, ClassSession.class_name, *_counts(now))
+             .select_from(AttendanceRecord).join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
+             .join(Student, AttendanceRecord.student_id == Student.id)
+             .where(ClassSession.teacher_id == teacher.id)
+             .group_by(Student.email, ClassSession.class_name)
+             .order_by(Student.email, ClassSession.class_name))
+    return db.session.execute(page(query, limit_offset)).all()
+
+
+def student_counts(student, tz_name):
+    now = clock.local_naive(tz_name)
+    return db.session.execute(
+        select(*_counts(now)).select_from(AttendanceRecord)
+        .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
+        .where(AttendanceRecord.student_id == student.id)).one()
+
+
+def latest_markings(teacher):
+    return db.session.execute(
+        select(Student.email, AttendanceRecord.marked_time).select_from(AttendanceRecord)
+        .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
+        .join(Student, AttendanceRecord.student_id == Student.id)
+        .where(ClassSession.teacher_id == teacher.id, AttendanceRecord.status == "present")
+        .order_by(AttendanceRecord.marked_time.desc(), AttendanceRecord.id.desc()).limit(LATEST_LIMIT)).all()
+
+
+def latest_student_records(student):
+    return db.session.execute(
+        select(ClassSession.class_name, ClassSession.class_date, AttendanceRecord.status)
+        .select_from(AttendanceRecord).join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
+        .where(AttendanceRecord.student_id == student.id)
+        .order_by(ClassSession.starts_at.desc(), AttendanceRecord.id.desc()).limit(LATEST_LIMIT)).all()
+
+
+def record_row(record_id):
+    return db.session.execute(record_rows().where(AttendanceRecord.id == record_id)).one()

@@ -1,0 +1,148 @@
+"""Class sessions, their rosters, and selfie check-in."""
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from models import STUDENT, AttendanceRecord, ClassSession, FaceEncoding, User, db
+from services import audit, clock, faces
+from services.errors import BadInput, Conflict, FaceProblem, Forbidden, NotFound
+from services.records import record_rows
+
+
+class Slot:
+    """A session's name and local wall-clock times, as the client names it."""
+
+    def __init__(self, class_name, class_date, start_time, end_time):
+        self.class_name = class_name
+        self.starts_at = datetime.combine(class_date, start_time)
+        self.ends_at = datetime.combine(class_date, end_time)
+        if self.ends_at <= self.starts_at:
+            raise BadInput("end_time must be later than start_time.", code="bad_time_range")
+
+    def matches(self):
+        """The conditions that pick this slot's sessions."""
+        return (ClassSession.class_name == self.class_name, ClassSession.starts_at == self.starts_at,
+                ClassSession.ends_at == self.ends_at)
+
+
+def _students_by_email(emails):
+    if not emails:
+        return []
+    return db.session.scalars(select(User).where(User.role == STUDENT, User.email.in_(emails))).all()
+
+
+def _latest_roster(teacher, class_name):
+    latest = (select(ClassSession.id)
+              .where(ClassSession.teacher_id == teacher.id, ClassSession.class_name == class_name)
+              .order_by(ClassSession.starts_at.desc()).limit(1).scalar_subquery())
+    return db.session.scalars(select(AttendanceRecord.student_id)
+                              .where(AttendanceRecord.session_id == latest)).all()
+
+
+def create_session(teacher, slot, roster_emails):
+    """Creates a session and one unmarked record per known roster student.
+
+    ``roster_emails`` None reuses the roster of the teacher's latest session of that class.
+    Returns the session and the roster emails that match no student.
+    """
+    if roster_emails is None:
+        student_ids, unknown = _latest_roster(teacher, slot.class_name), []
+    else:
+        found = _students_by_email(roster_emails)
+        known = {s.email for s in found}
+        student_ids = [s.id for s in found]
+        unknown = [e for e in roster_emails if e not in known]
+    now = clock.utc_naive()
+    session = ClassSession(teacher_id=teacher.id, class_name=slot.class_name, class_date=slot.starts_at.date(),
+                           starts_at=slot.starts_at, ends_at=slot.ends_at, created_at=now)
+    db.session.add(session)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict("This class session already exists; pick another name, date or time.",
+                       code="class_exists") from None
+    db.session.add_all(AttendanceRecord(session_id=session.id, student_id=sid, created_at=now)
+                       for sid in student_ids)
+    db.session.flush()
+    return session, unknown
+
+
+def teacher_session(teacher, slot):
+    session = db.session.scalar(select(ClassSession).where(ClassSession.teacher_id == teacher.id, *slot.matches()))
+    if session is None:
+        if _slot_exists(slot):
+            raise Forbidden("This class session belongs to another teacher.", code="not_yours")
+        raise NotFound("You have no class session with this name, date and time.", code="no_such_class")
+    return session
+
+
+def _slot_exists(slot):
+    return db.session.scalar(select(ClassSession.id).where(*slot.matches()).limit(1)) is not None
+
+
+def opens_at(session, grace_minutes):
+    """When marking a session's attendance may begin: its start minus the grace period."""
+    return session.starts_at - timedelta(minutes=grace_minutes)
+
+
+def _check_open(session, rules):
+    now = clock.local_naive(rules.timezone)
+    opening = opens_at(session, rules.grace_minutes)
+    if now < opening:
+        raise Conflict(f"Check-in for this class opens at {opening:%Y-%m-%d %H:%M}.", code="not_open")
+    if now > session.ends_at:
+        raise Conflict(f"This class ended at {session.ends_at:%Y-%m-%d %H:%M}; check-in is closed.",
+                       code="not_open")
+
+
+def templates(student_ids=None):
+    """(owner ids, matrix) of every enrolled face of the given students (None: all students)."""
+    query = select(FaceEncoding.user_id, FaceEncoding.encoding)
+    if student_ids is None:
+        query = query.join(User, FaceEncoding.user_id == User.id).where(User.role == STUDENT)
+    else:
+        query = query.where(FaceEncoding.user_id.in_(student_ids))
+    return faces.gallery(db.session.execute(query.order_by(FaceEncoding.user_id, FaceEncoding.id)).all())
+
+
+def check_in(student, slot, image, rules):
+    """Selfie check-in: on the roster, session open, unmarked, and the face verifies.
+
+    Returns the marked record as the listings show it.
+    """
+    record = db.session.execute(record_rows().where(AttendanceRecord.student_id == student.id, *slot.matches())).first()
+    if record is None:
+        if not _slot_exists(slot):
+            raise NotFound("There is no class session with this name, date and time.", code="no_such_class")
+        raise Forbidden("You are not on the roster of this class session.", code="not_on_roster")
+    _check_open(record, rules)
+    if record.status is not None:
+        raise Conflict(f"Attendance is already recorded as {record.status}.", code="already_marked")
+    probes = faces.probe_encodings(image, rules.max_image_pixels)
+    _, known = templates([student.id])
+    distance = faces.verify(probes, known)
+    if distance > rules.face_tolerance:
+        raise FaceProblem("The face in the selfie does not match your enrolled face.", code="face_mismatch")
+    marked_time = mark_present(record.id, student, "selfie", distance)
+    if marked_time is None:
+        raise Conflict("Attendance is already recorded for this class.", code="already_marked")
+    return SimpleNamespace(**{**record._asdict(), "status": "present", "method": "selfie",
+                               "distance": distance, "marked_time": marked_time})
+
+
+def mark_present(record_id, actor, method, distance):
+    """Marks an unmarked record present and returns when; None when it was marked meanwhile.
+
+    The condition sits in the UPDATE itself, so of concurrent markings exactly one wins.
+    """
+    now = clock.utc_naive()
+    marked = db.session.execute(
+        update(AttendanceRecord).where(AttendanceRecord.id == record_id, AttendanceRecord.status.is_(None))
+        .values(status="present", method=method, distance=distance, marked_time=now)
+        .execution_options(synchronize_session=False))
+    if marked.rowcount != 1:
+        return None
+    audit.record_change(record_id, actor, method, None, "present", distance)
+    return now

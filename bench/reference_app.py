@@ -73,7 +73,8 @@ def classes_by_teacher(fields, teacher):
 
 @endpoint(reference, "/get_latest_class_by_teacher", role=TEACHER)
 def latest_class_by_teacher(fields, teacher):
-    rows = _teacher_rows(teacher)
+    now = _now()
+    rows = [r for r in _teacher_rows(teacher) if r.starts_at <= now]
     if not rows:
         return []
     latest = max(rows, key=lambda r: (r.starts_at, r.session_id)).session_id

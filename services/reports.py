@@ -25,8 +25,11 @@ def teacher_records(teacher, limit_offset=(None, 0)):
     return db.session.execute(page(query, limit_offset)).all()
 
 
-def latest_session_records(teacher):
-    latest = (select(ClassSession.id).where(ClassSession.teacher_id == teacher.id)
+def latest_session_records(teacher, tz_name):
+    """The records of the teacher's most recent session that has started (running or ended,
+    never a future one); none when no session has started yet."""
+    now = clock.local_naive(tz_name)
+    latest = (select(ClassSession.id).where(ClassSession.teacher_id == teacher.id, ClassSession.starts_at <= now)
               .order_by(ClassSession.starts_at.desc(), ClassSession.id.desc()).limit(1).scalar_subquery())
     return db.session.execute(record_rows().where(AttendanceRecord.session_id == latest).order_by(Student.email)).all()
 

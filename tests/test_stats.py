@@ -103,9 +103,22 @@ def test_teacher_listings(client, timetable):
         ("2026-03-01", "11:00", "History", OBAMA),
         ("2026-03-01", "09:00", "Math 101", BEE), ("2026-03-01", "09:00", "Math 101", OBAMA)]
     assert ask(client, "get_classes_by_teacher", teacher, limit="2", offset="1") == every[1:3]
-    assert ask(client, "get_latest_class_by_teacher", teacher) == every[:1]
+    assert ask(client, "get_latest_class_by_teacher", teacher) == every[1:2]  # the running one, not tomorrow's
     times = ask(client, "get_attendance_time_records", teacher)
     assert [t["email_id"] for t in times] == [OBAMA] and times[0]["time"].startswith("2026-03-01T09:03")
+
+
+@pytest.mark.parametrize("now, expected", [
+    (NOON, [("2026-03-02", "11:55", "Math 101", OBAMA)]),                  # running; tomorrow's is future
+    (datetime(2026, 3, 2, 13, 30), [("2026-03-02", "11:55", "Math 101", OBAMA)]),  # ended, still the latest
+    (datetime(2026, 3, 3, 8, 55), [("2026-03-02", "11:55", "Math 101", OBAMA)]),   # next opens soon, not started
+    (datetime(2026, 3, 3, 9, 0), [("2026-03-03", "09:00", "Math 101", OBAMA)]),    # it has started
+    (datetime(2026, 2, 28, 12, 0), []),                                            # nothing has started yet
+])
+def test_latest_class_is_the_most_recent_session_that_has_started(client, timetable, at, now, expected):
+    teacher, _ = timetable
+    at(now)
+    assert dates_and_names(ask(client, "get_latest_class_by_teacher", teacher)) == expected
 
 
 def test_bad_pagination_is_400(client, timetable):

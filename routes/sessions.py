@@ -1,7 +1,7 @@
 """Class sessions, their rosters, and selfie check-in."""
 from models import STUDENT, TEACHER
 from routes.common import api_blueprint, endpoint, local_iso, records_json, rules
-from services import reports, sessions
+from services import invitations, reports, sessions
 
 bp = api_blueprint("sessions")
 
@@ -14,13 +14,15 @@ def session_json(session, teacher):
 
 @endpoint(bp, "/get_create_class", "/create_class", role=TEACHER)
 def create_class(fields, teacher):
-    session, unknown = sessions.create_session(teacher, fields.slot(), fields.email_list("student_email_ids"))
+    session, unknown, invited = invitations.create_session(teacher, fields.slot(),
+                                                           fields.email_list("student_email_ids"))
     records = records_json(reports.session_records(session))
-    message = f"Class created with {len(records)} students."
-    if unknown:
-        message += f" {len(unknown)} roster emails match no student and were left out."
+    message = f"Class created with {len(records) - len(invited)} students."
+    if invited:
+        message += (f" {len(invited)} roster emails have no student account yet ({', '.join(invited[:5])}"
+                    f"{', ...' if len(invited) > 5 else ''}); they join this class when they enroll.")
     return {"SUCCESS": message, "session": session_json(session, teacher), "records": records,
-            "unknown_student_email_ids": unknown}
+            "unknown_student_email_ids": unknown, "invited_student_email_ids": invited}
 
 
 @endpoint(bp, "/get_class_attendance", role=TEACHER)

@@ -1,11 +1,11 @@
 """Every listing and statistic; each count is computed by the database."""
 from datetime import timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union_all
 
-from models import AttendanceRecord, ClassSession, db
+from models import AttendanceRecord, ClassSession, RosterInvitation, db
 from services import clock
-from services.records import Student, page, record_rows
+from services.records import Student, invitation_rows, page, record_rows
 
 LATEST_LIMIT = 100
 
@@ -14,14 +14,23 @@ def _absent(now):
     return or_(AttendanceRecord.status == "absent", and_(AttendanceRecord.status.is_(None), ClassSession.ends_at < now))
 
 
+def _with_invitations(records, invitations):
+    """A session's records and its invited emails (status not_enrolled) as one listing."""
+    return union_all(records, invitations).subquery("listing")
+
+
 def session_records(session):
-    return db.session.execute(record_rows().where(AttendanceRecord.session_id == session.id)
-                              .order_by(Student.email)).all()
+    """The session's records and invited emails, by email (the teacher's view of one roster)."""
+    rows = _with_invitations(record_rows().where(AttendanceRecord.session_id == session.id),
+                             invitation_rows().where(RosterInvitation.session_id == session.id))
+    return db.session.execute(select(rows).order_by(rows.c.student_email)).all()
 
 
 def teacher_records(teacher, limit_offset=(None, 0)):
-    query = (record_rows().where(ClassSession.teacher_id == teacher.id)
-             .order_by(ClassSession.starts_at.desc(), ClassSession.id.desc(), Student.email))
+    session_id = ClassSession.id.label("session_id")
+    rows = _with_invitations(record_rows().add_columns(session_id).where(ClassSession.teacher_id == teacher.id),
+                             invitation_rows().add_columns(session_id).where(ClassSession.teacher_id == teacher.id))
+    query = select(rows).order_by(rows.c.starts_at.desc(), rows.c.session_id.desc(), rows.c.student_email)
     return db.session.execute(page(query, limit_offset)).all()
 
 

@@ -151,11 +151,12 @@ def test_counts_per_session_and_per_student_page_in_their_usual_order(client, ti
         assert ask(client, path, teacher, offset=str(len(every))) == {}
 
 
-def test_a_session_without_students_counts_nobody(client, timetable):
+def test_a_session_with_only_invited_emails_counts_nobody(client, timetable):
     (email, token), _ = timetable
     response = post(client, "create_class", token, teacher_email_id=email, class_name="Empty",
                     class_date="2026-03-01", start_time="08:00", end_time="08:30",
                     student_email_ids="nobody@school.test")
-    assert response.status_code == 200 and response.get_json()["records"] == []
+    [invited] = response.get_json()["records"]
+    assert invited["student_email_id"] == "nobody@school.test" and invited["status"] == "not_enrolled"
     counts = ask(client, "get_present_absent_classes_by_teacher", (email, token))
     assert counts["Empty|2026-03-01"] == {"total": 0, "present": 0, "absent": 0, "pending": 0, "excused": 0}

@@ -1,7 +1,8 @@
 """Class sessions, their rosters, and selfie check-in."""
 from models import STUDENT, TEACHER
 from routes.common import api_blueprint, endpoint, local_iso, records_json, rules
-from services import invitations, reports, sessions
+from services import invitations, reports, rosters, sessions
+from services.errors import BadInput
 
 bp = api_blueprint("sessions")
 
@@ -35,3 +36,44 @@ def get_class_attendance(fields, teacher):
 def mark_attendance(fields, student):
     record = sessions.check_in(student, fields.slot(), fields.image(), rules())
     return {"SUCCESS": "Attendance marked.", "record": records_json([record])[0]}
+
+
+def _changes_json(change, teacher):
+    return {**session_json(change.session, teacher), "added": change.added,
+            "invited": change.invited, "removed": change.removed, "uninvited": change.uninvited}
+
+
+@endpoint(bp, "/update_roster", role=TEACHER)
+def update_roster(fields, teacher):
+    add, remove = fields.email_list("add_student_email_ids"), fields.email_list("remove_student_email_ids")
+    scope = fields.choice("scope", rosters.SCOPES, required=False) or "session"
+    named, changes, unknown = rosters.update(teacher, fields.slot(), add, remove, scope, fields.flag("force"))
+    touched = {e for c in changes for e in c.removed + c.uninvited}
+    not_on_roster = [e for e in remove or [] if e not in touched]
+    invited = sorted({e for c in changes for e in c.invited})
+    totals = {k: sum(len(getattr(c, k)) for c in changes) for k in ("added", "invited", "removed", "uninvited")}
+    message = (f"Roster updated in {len(changes)} session{'s' if len(changes) != 1 else ''}: "
+               f"{totals['added']} added, {totals['removed'] + totals['uninvited']} removed.")
+    if unknown:
+        message += (f" {len(unknown)} emails have no student account yet ({', '.join(unknown[:5])}"
+                    f"{', ...' if len(unknown) > 5 else ''}); they join when they enroll.")
+    if not_on_roster:
+        message += f" Not on the roster: {', '.join(not_on_roster[:5])}{', ...' if len(not_on_roster) > 5 else ''}."
+    return {"SUCCESS": message, "session": session_json(named, teacher),
+            "records": records_json(reports.session_records(named)), "sessions": [_changes_json(c, teacher) for c in changes],
+            "unknown_student_email_ids": unknown, "invited_student_email_ids": invited,
+            "not_on_roster": not_on_roster}
+
+
+@endpoint(bp, "/get_roster_history", role=TEACHER)
+def get_roster_history(fields, teacher):
+    student_email = fields.email("student_email_id", required=False, aliases=False)
+    session_slot = fields.slot() if fields.text("class_name", required=False) else None
+    if session_slot is None and student_email is None:
+        raise BadInput("Name a class session (class_name, class_date, start_time, end_time) "
+                       "or a student_email_id.", code="missing_field")
+    return [{"class_name": e.class_name, "class_date": e.class_date.isoformat(),
+             "start_time": e.starts_at.strftime("%H:%M"), "end_time": e.ends_at.strftime("%H:%M"),
+             "student_email_id": e.email, "by": e.actor_email, "at": local_iso(e.at), "action": e.action,
+             "from_status": e.from_status, "note": e.note}
+            for e in rosters.history(teacher, session_slot, student_email, fields.page())]

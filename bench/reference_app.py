@@ -134,7 +134,8 @@ def pending_attendance(fields, student):
 
 @endpoint(reference, "/get_student_stats", role=STUDENT)
 def student_stats(fields, student):
-    return _counts(_student_rows(student), _now())
+    counts = _counts(_student_rows(student), _now())
+    return {**counts, "total": counts["present"] + counts["absent"]}
 
 
 def _latest(student):

@@ -1,5 +1,6 @@
 """Every listing and statistic; each count is computed by the database."""
 from datetime import timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import and_, case, func, or_, select, union_all
 
@@ -102,11 +103,15 @@ def counts_by_student_and_class(teacher, tz_name, limit_offset=(None, 0)):
 
 
 def student_counts(student, tz_name):
+    """The student's counts. Their ``total`` is the classes that count toward attendance,
+    present + absent, so the cards a client draws from it add up; classes not over yet
+    (pending) and excused ones are counted apart."""
     now = clock.local_naive(tz_name)
-    return db.session.execute(
+    row = db.session.execute(
         select(*_counts(now)).select_from(AttendanceRecord)
         .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
         .where(AttendanceRecord.student_id == student.id)).one()
+    return SimpleNamespace(**{**row._asdict(), "total": row.present + row.absent})
 
 
 def latest_markings(teacher):

@@ -65,8 +65,9 @@ def test_student_lists(client, timetable):
 
 def test_student_counts_treat_open_and_future_sessions_as_pending(client, timetable):
     _, student = timetable
+    # total is what counts toward attendance (present + absent): the client's cards add up
     assert ask(client, "get_student_stats", student) == {
-        "total": 4, "present": 1, "absent": 1, "pending": 2, "excused": 0}
+        "total": 2, "present": 1, "absent": 1, "pending": 2, "excused": 0}
     latest = ask(client, "get_student_attendance_time_records", student)
     assert [(r["class_date"], r["class_name"], r["marked"]) for r in latest] == [
         ("2026-03-03", "Math 101", 0), ("2026-03-02", "Math 101", 0),
@@ -74,10 +75,21 @@ def test_student_counts_treat_open_and_future_sessions_as_pending(client, timeta
     assert ask(client, "get_student_class_attd_stat", student) == latest
 
 
+def test_the_students_cards_add_up_with_an_excused_class(client, timetable):
+    (email, token), student = timetable
+    excused = post(client, "set_attendance", token, teacher_email_id=email, student_email_id=OBAMA,
+                   status="excused", class_name="History", class_date="2026-03-01", start_time="11:00",
+                   end_time="12:00")
+    assert excused.status_code == 200
+    stats = ask(client, "get_student_stats", student)
+    assert stats == {"total": 1, "present": 1, "absent": 0, "pending": 2, "excused": 1}
+    assert stats["present"] + stats["absent"] == stats["total"]  # "Total Present" + "Total Missed" cards
+
+
 def test_student_stats_accept_the_documented_email_field(client, timetable):
     _, (email, token) = timetable
     response = post(client, "get_student_stats", token, student_email_id=email)
-    assert response.status_code == 200 and response.get_json()["total"] == 4
+    assert response.status_code == 200 and response.get_json()["total"] == 2
 
 
 def test_teacher_counts_per_session_and_per_student(client, timetable):

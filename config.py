@@ -115,6 +115,9 @@ def load(overrides=None):
     overrides = dict(overrides or {})
     config = {key: read() for key, read in _READERS.items() if key not in overrides}
     config.update(overrides)
+    # A base64 photo arrives as a form field (the web client's `image`): Werkzeug's own 500 kB
+    # limit on one field would refuse a large photo long before MAX_UPLOAD_MB does.
+    config.setdefault("MAX_FORM_MEMORY_SIZE", config["MAX_CONTENT_LENGTH"])
     config["SQLALCHEMY_DATABASE_URI"] = database_driver_url(config["SQLALCHEMY_DATABASE_URI"])
     return config
 

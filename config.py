@@ -25,8 +25,8 @@ SETTINGS = {
     "TIMEZONE": ("UTC", "IANA time zone of the school's wall-clock class times"),
     "CORS_ORIGINS": ("*", "comma-separated origins allowed to call the API from a browser"),
     "PASSWORD_HASH": ("scrypt:32768:8:1", "how passwords are hashed (Werkzeug method); lower it only in tests"),
-    "ERROR_STATUS": ("http", "`http`: refusals answer their real 4xx status; `200`: they answer 200 with the same body, "
-                     "as the original backend did (see Serving the original att-sejal web client)"),
+    "ERROR_STATUS": ("http", "`http`: refusals answer their real 4xx status; `200`: they answer 200 with the "
+                     "same body, as the original backend did (see Serving the original att-sejal web client)"),
 }
 
 

@@ -20,8 +20,7 @@ def create_class(fields, teacher):
     records = records_json(reports.session_records(session))
     message = f"Class created with {len(records) - len(invited)} students."
     if invited:
-        message += (f" {len(invited)} roster emails have no student account yet ({', '.join(invited[:5])}"
-                    f"{', ...' if len(invited) > 5 else ''}); they join this class when they enroll.")
+        message += f" {_some(invited)} have no student account yet; they join this class when they enroll."
     return {"SUCCESS": message, "session": session_json(session, teacher), "records": records,
             "unknown_student_email_ids": unknown, "invited_student_email_ids": invited}
 
@@ -47,22 +46,24 @@ def _changes_json(change, teacher):
 def update_roster(fields, teacher):
     add, remove = fields.email_list("add_student_email_ids"), fields.email_list("remove_student_email_ids")
     scope = fields.choice("scope", rosters.SCOPES, required=False) or "session"
-    named, changes, unknown = rosters.update(teacher, fields.slot(), add, remove, scope, fields.flag("force"))
-    touched = {e for c in changes for e in c.removed + c.uninvited}
-    not_on_roster = [e for e in remove or [] if e not in touched]
-    invited = sorted({e for c in changes for e in c.invited})
-    totals = {k: sum(len(getattr(c, k)) for c in changes) for k in ("added", "invited", "removed", "uninvited")}
-    message = (f"Roster updated in {len(changes)} session{'s' if len(changes) != 1 else ''}: "
-               f"{totals['added']} added, {totals['removed'] + totals['uninvited']} removed.")
-    if unknown:
-        message += (f" {len(unknown)} emails have no student account yet ({', '.join(unknown[:5])}"
-                    f"{', ...' if len(unknown) > 5 else ''}); they join when they enroll.")
-    if not_on_roster:
-        message += f" Not on the roster: {', '.join(not_on_roster[:5])}{', ...' if len(not_on_roster) > 5 else ''}."
-    return {"SUCCESS": message, "session": session_json(named, teacher),
-            "records": records_json(reports.session_records(named)), "sessions": [_changes_json(c, teacher) for c in changes],
-            "unknown_student_email_ids": unknown, "invited_student_email_ids": invited,
-            "not_on_roster": not_on_roster}
+    result = rosters.update(teacher, fields.slot(), add, remove, scope, fields.flag("force"))
+    changes = result.changes
+    added = sum(len(c.added) for c in changes)
+    removed = sum(len(c.removed) + len(c.uninvited) for c in changes)
+    message = f"Roster updated in {len(changes)} session(s): {added} added, {removed} removed."
+    if result.unknown:
+        message += f" {_some(result.unknown)} have no student account yet; they join when they enroll."
+    if result.not_on_roster:
+        message += f" Not on the roster: {_some(result.not_on_roster)}."
+    return {"SUCCESS": message, "session": session_json(result.session, teacher),
+            "records": records_json(reports.session_records(result.session)),
+            "sessions": [_changes_json(c, teacher) for c in changes],
+            "unknown_student_email_ids": result.unknown, "invited_student_email_ids": result.invited,
+            "not_on_roster": result.not_on_roster}
+
+
+def _some(emails, shown=5):
+    return ", ".join(emails[:shown]) + (f" and {len(emails) - shown} more" if len(emails) > shown else "")
 
 
 @endpoint(bp, "/get_roster_history", role=TEACHER)

@@ -21,7 +21,9 @@ def update(teacher, slot, add, remove, scope="session", force=False):
     and every later session of the same class name by the same teacher.
 
     Removing a student whose record is marked (present, absent or excused) is refused with 409
-    record_marked unless ``force``. Returns the named session and one change summary per session.
+    record_marked unless ``force``. Returns the named session, one change per session touched,
+    the added emails with no student account (``unknown``), those newly invited anywhere, and the
+    removed emails found in no session (``not_on_roster``).
     """
     add, remove = add or [], remove or []
     if not add and not remove:
@@ -39,7 +41,11 @@ def update(teacher, slot, add, remove, scope="session", force=False):
         select(User).where(User.role == STUDENT, User.email.in_(add + remove)))}
     changes = [_apply(session, teacher, add, remove, students, force) for session in targets]
     db.session.flush()
-    return named, changes, [e for e in add if e not in students]
+    removed = {e for c in changes for e in c.removed + c.uninvited}
+    invited = {e for c in changes for e in c.invited}
+    return SimpleNamespace(session=named, changes=changes, unknown=[e for e in add if e not in students],
+                           invited=[e for e in add if e in invited],
+                           not_on_roster=[e for e in remove if e not in removed])
 
 
 def _apply(session, teacher, add, remove, students, force):

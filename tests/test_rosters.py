@@ -52,7 +52,8 @@ def everything(client, teacher):
 
 
 def events():
-    return [(e.action, e.email, e.from_status) for e in db.session.scalars(select(RosterEvent).order_by(RosterEvent.id))]
+    rows = db.session.scalars(select(RosterEvent).order_by(RosterEvent.id))
+    return [(e.action, e.email, e.from_status) for e in rows]
 
 
 def test_scope_session_changes_only_the_named_session(client, timetable):

@@ -25,6 +25,8 @@ SETTINGS = {
     "TIMEZONE": ("UTC", "IANA time zone of the school's wall-clock class times"),
     "CORS_ORIGINS": ("*", "comma-separated origins allowed to call the API from a browser"),
     "PASSWORD_HASH": ("scrypt:32768:8:1", "how passwords are hashed (Werkzeug method); lower it only in tests"),
+    "ERROR_STATUS": ("http", "`http`: refusals answer their real 4xx status; `200`: they answer 200 with the "
+                     "same body, as the original backend did (see Serving the original att-sejal web client)"),
 }
 
 
@@ -65,6 +67,13 @@ def database_driver_url(url):
     return url
 
 
+def _error_status(value):
+    """``http`` or ``200``, checked now: a typo should stop the start."""
+    if value.lower() not in ("http", "200"):
+        raise SystemExit(f"ERROR_STATUS={value!r} must be http or 200")
+    return value.lower()
+
+
 def _time_zone(name):
     """The zone name, checked now: a typo should stop the start, not fail every request."""
     try:
@@ -88,6 +97,7 @@ _READERS = {
     "TIMEZONE": lambda: _time_zone(_env("TIMEZONE")),
     "CORS_ORIGINS": lambda: [o.strip() for o in _env("CORS_ORIGINS").split(",") if o.strip()],
     "PASSWORD_HASH": lambda: _env("PASSWORD_HASH"),
+    "ERROR_STATUS": lambda: _error_status(_env("ERROR_STATUS")),
 }
 
 
@@ -105,6 +115,9 @@ def load(overrides=None):
     overrides = dict(overrides or {})
     config = {key: read() for key, read in _READERS.items() if key not in overrides}
     config.update(overrides)
+    # A base64 photo arrives as a form field (the web client's `image`): Werkzeug's own 500 kB
+    # limit on one field would refuse a large photo long before MAX_UPLOAD_MB does.
+    config.setdefault("MAX_FORM_MEMORY_SIZE", config["MAX_CONTENT_LENGTH"])
     config["SQLALCHEMY_DATABASE_URI"] = database_driver_url(config["SQLALCHEMY_DATABASE_URI"])
     return config
 

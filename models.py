@@ -141,3 +141,36 @@ class Review(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RosterInvitation(db.Model):
+    """A roster email with no student account yet. Whoever registers as a student with it joins
+    the session's roster then, unless the session has ended by that time."""
+    __tablename__ = "roster_invitations"
+    __table_args__ = (UniqueConstraint("session_id", "email", name="uq_roster_invitations_session_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+ROSTER_ACTIONS = ("added", "invited", "joined", "removed", "uninvited")
+
+
+class RosterEvent(db.Model):
+    """The audit trail of roster changes: who added, invited, removed whom, from which session.
+    Apart from attendance_events because removing a student deletes their record (and, by
+    cascade, that record's events); this row outlives it and keeps what the record said."""
+    __tablename__ = "roster_events"
+    __table_args__ = (CheckConstraint("action IN ('added', 'invited', 'joined', 'removed', 'uninvited')",
+                                      name="action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)

@@ -31,7 +31,7 @@ def main():
         some_session = db.session.scalar(select(ClassSession).where(ClassSession.teacher_id == teacher.id).limit(1))
         calls = {
             "get_classes_by_teacher": lambda: reports.teacher_records(teacher),
-            "get_latest_class_by_teacher": lambda: reports.latest_session_records(teacher),
+            "get_latest_class_by_teacher": lambda: reports.latest_session_records(teacher, "UTC"),
             "get_class_attendance": lambda: reports.session_records(some_session),
             "get_present_absent_classes_by_teacher": lambda: reports.counts_by_session(teacher, "UTC"),
             "get_student_class_record": lambda: reports.counts_by_student_and_class(teacher, "UTC"),

@@ -73,7 +73,8 @@ def classes_by_teacher(fields, teacher):
 
 @endpoint(reference, "/get_latest_class_by_teacher", role=TEACHER)
 def latest_class_by_teacher(fields, teacher):
-    rows = _teacher_rows(teacher)
+    now = _now()
+    rows = [r for r in _teacher_rows(teacher) if r.starts_at <= now]
     if not rows:
         return []
     latest = max(rows, key=lambda r: (r.starts_at, r.session_id)).session_id
@@ -133,7 +134,8 @@ def pending_attendance(fields, student):
 
 @endpoint(reference, "/get_student_stats", role=STUDENT)
 def student_stats(fields, student):
-    return _counts(_student_rows(student), _now())
+    counts = _counts(_student_rows(student), _now())
+    return {**counts, "total": counts["present"] + counts["absent"]}
 
 
 def _latest(student):

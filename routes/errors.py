@@ -1,7 +1,7 @@
 """The one place errors become the contract's error shape, {"ERROR", "code"}."""
 import logging
 
-from flask import jsonify
+from flask import current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -15,7 +15,20 @@ HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
 
 
 def error(status, code, message):
-    return jsonify({"ERROR": message, "code": code}), status
+    body = jsonify({"ERROR": message, "code": code})
+    if status < 500 and _refusals_answer_200():
+        # The original web client reads res.ERROR only from a 200 (ERROR_STATUS=200); the
+        # real status stays visible to logs and tools in a header.
+        body.headers["X-Error-Status"] = str(status)
+        return body, 200
+    return body, status
+
+
+def _refusals_answer_200():
+    """ERROR_STATUS=200 and a request to the API: every refusal there answers 200, including
+    those raised before a view runs (unknown path, wrong method, too large). Server faults
+    (500, 503) and paths outside /api keep their status."""
+    return current_app.config.get("ERROR_STATUS") == "200" and request.path.startswith("/api/")
 
 
 def register_error_handlers(app):

@@ -18,7 +18,7 @@ def get_classes_by_teacher(fields, teacher):
 
 @endpoint(bp, "/get_latest_class_by_teacher", role=TEACHER)
 def get_latest_class_by_teacher(fields, teacher):
-    return records_json(reports.latest_session_records(teacher))
+    return records_json(reports.latest_session_records(teacher, rules().timezone))
 
 
 @endpoint(bp, "/get_present_absent_classes_by_teacher", role=TEACHER)

@@ -1,7 +1,8 @@
 """Class sessions, their rosters, and selfie check-in."""
 from models import STUDENT, TEACHER
 from routes.common import api_blueprint, endpoint, local_iso, records_json, rules
-from services import reports, sessions
+from services import invitations, reports, rosters, sessions
+from services.errors import BadInput
 
 bp = api_blueprint("sessions")
 
@@ -14,13 +15,14 @@ def session_json(session, teacher):
 
 @endpoint(bp, "/get_create_class", "/create_class", role=TEACHER)
 def create_class(fields, teacher):
-    session, unknown = sessions.create_session(teacher, fields.slot(), fields.email_list("student_email_ids"))
+    session, unknown, invited = invitations.create_session(teacher, fields.slot(),
+                                                           fields.email_list("student_email_ids"))
     records = records_json(reports.session_records(session))
-    message = f"Class created with {len(records)} students."
-    if unknown:
-        message += f" {len(unknown)} roster emails match no student and were left out."
+    message = f"Class created with {len(records) - len(invited)} students."
+    if invited:
+        message += f" {_some(invited)} have no student account yet; they join this class when they enroll."
     return {"SUCCESS": message, "session": session_json(session, teacher), "records": records,
-            "unknown_student_email_ids": unknown}
+            "unknown_student_email_ids": unknown, "invited_student_email_ids": invited}
 
 
 @endpoint(bp, "/get_class_attendance", role=TEACHER)
@@ -33,3 +35,46 @@ def get_class_attendance(fields, teacher):
 def mark_attendance(fields, student):
     record = sessions.check_in(student, fields.slot(), fields.image(), rules())
     return {"SUCCESS": "Attendance marked.", "record": records_json([record])[0]}
+
+
+def _changes_json(change, teacher):
+    return {**session_json(change.session, teacher), "added": change.added,
+            "invited": change.invited, "removed": change.removed, "uninvited": change.uninvited}
+
+
+@endpoint(bp, "/update_roster", role=TEACHER)
+def update_roster(fields, teacher):
+    add, remove = fields.email_list("add_student_email_ids"), fields.email_list("remove_student_email_ids")
+    scope = fields.choice("scope", rosters.SCOPES, required=False) or "session"
+    result = rosters.update(teacher, fields.slot(), add, remove, scope, fields.flag("force"))
+    changes = result.changes
+    added = sum(len(c.added) for c in changes)
+    removed = sum(len(c.removed) + len(c.uninvited) for c in changes)
+    message = f"Roster updated in {len(changes)} session(s): {added} added, {removed} removed."
+    if result.unknown:
+        message += f" {_some(result.unknown)} have no student account yet; they join when they enroll."
+    if result.not_on_roster:
+        message += f" Not on the roster: {_some(result.not_on_roster)}."
+    return {"SUCCESS": message, "session": session_json(result.session, teacher),
+            "records": records_json(reports.session_records(result.session)),
+            "sessions": [_changes_json(c, teacher) for c in changes],
+            "unknown_student_email_ids": result.unknown, "invited_student_email_ids": result.invited,
+            "not_on_roster": result.not_on_roster}
+
+
+def _some(emails, shown=5):
+    return ", ".join(emails[:shown]) + (f" and {len(emails) - shown} more" if len(emails) > shown else "")
+
+
+@endpoint(bp, "/get_roster_history", role=TEACHER)
+def get_roster_history(fields, teacher):
+    student_email = fields.email("student_email_id", required=False, aliases=False)
+    session_slot = fields.slot() if fields.text("class_name", required=False) else None
+    if session_slot is None and student_email is None:
+        raise BadInput("Name a class session (class_name, class_date, start_time, end_time) "
+                       "or a student_email_id.", code="missing_field")
+    return [{"class_name": e.class_name, "class_date": e.class_date.isoformat(),
+             "start_time": e.starts_at.strftime("%H:%M"), "end_time": e.ends_at.strftime("%H:%M"),
+             "student_email_id": e.email, "by": e.actor_email, "at": local_iso(e.at), "action": e.action,
+             "from_status": e.from_status, "note": e.note}
+            for e in rosters.history(teacher, session_slot, student_email, fields.page())]

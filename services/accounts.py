@@ -2,8 +2,8 @@
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from models import FaceEncoding, User, db
-from services import auth, clock, faces
+from models import STUDENT, FaceEncoding, User, db
+from services import auth, clock, faces, invitations
 from services.errors import Conflict
 
 MAX_FACES = 10
@@ -13,6 +13,8 @@ def register(role, email, name, password, photo, rules):
     """A new account enrolled with the one face in ``photo``, and its first token."""
     encoding = faces.enrollment_encoding(photo, rules.max_image_pixels)
     user = create_user(role, email, name, password, encoding, rules.password_method)
+    if role == STUDENT:
+        invitations.join_rosters(user, rules.timezone)  # rosters that named them before they enrolled
     return user, auth.issue_token(user, rules.token_ttl)
 
 

@@ -1,11 +1,12 @@
 """Every listing and statistic; each count is computed by the database."""
 from datetime import timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union_all
 
-from models import AttendanceRecord, ClassSession, db
+from models import AttendanceRecord, ClassSession, RosterInvitation, db
 from services import clock
-from services.records import Student, page, record_rows
+from services.records import Student, invitation_rows, page, record_rows
 
 LATEST_LIMIT = 100
 
@@ -14,19 +15,31 @@ def _absent(now):
     return or_(AttendanceRecord.status == "absent", and_(AttendanceRecord.status.is_(None), ClassSession.ends_at < now))
 
 
+def _with_invitations(records, invitations):
+    """A session's records and its invited emails (status not_enrolled) as one listing."""
+    return union_all(records, invitations).subquery("listing")
+
+
 def session_records(session):
-    return db.session.execute(record_rows().where(AttendanceRecord.session_id == session.id)
-                              .order_by(Student.email)).all()
+    """The session's records and invited emails, by email (the teacher's view of one roster)."""
+    rows = _with_invitations(record_rows().where(AttendanceRecord.session_id == session.id),
+                             invitation_rows().where(RosterInvitation.session_id == session.id))
+    return db.session.execute(select(rows).order_by(rows.c.student_email)).all()
 
 
 def teacher_records(teacher, limit_offset=(None, 0)):
-    query = (record_rows().where(ClassSession.teacher_id == teacher.id)
-             .order_by(ClassSession.starts_at.desc(), ClassSession.id.desc(), Student.email))
+    session_id = ClassSession.id.label("session_id")
+    rows = _with_invitations(record_rows().add_columns(session_id).where(ClassSession.teacher_id == teacher.id),
+                             invitation_rows().add_columns(session_id).where(ClassSession.teacher_id == teacher.id))
+    query = select(rows).order_by(rows.c.starts_at.desc(), rows.c.session_id.desc(), rows.c.student_email)
     return db.session.execute(page(query, limit_offset)).all()
 
 
-def latest_session_records(teacher):
-    latest = (select(ClassSession.id).where(ClassSession.teacher_id == teacher.id)
+def latest_session_records(teacher, tz_name):
+    """The records of the teacher's most recent session that has started (running or ended,
+    never a future one); none when no session has started yet."""
+    now = clock.local_naive(tz_name)
+    latest = (select(ClassSession.id).where(ClassSession.teacher_id == teacher.id, ClassSession.starts_at <= now)
               .order_by(ClassSession.starts_at.desc(), ClassSession.id.desc()).limit(1).scalar_subquery())
     return db.session.execute(record_rows().where(AttendanceRecord.session_id == latest).order_by(Student.email)).all()
 
@@ -90,11 +103,15 @@ def counts_by_student_and_class(teacher, tz_name, limit_offset=(None, 0)):
 
 
 def student_counts(student, tz_name):
+    """The student's counts. Their ``total`` is the classes that count toward attendance,
+    present + absent, so the cards a client draws from it add up; classes not over yet
+    (pending) and excused ones are counted apart."""
     now = clock.local_naive(tz_name)
-    return db.session.execute(
+    row = db.session.execute(
         select(*_counts(now)).select_from(AttendanceRecord)
         .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
         .where(AttendanceRecord.student_id == student.id)).one()
+    return SimpleNamespace(**{**row._asdict(), "total": row.present + row.absent})
 
 
 def latest_markings(teacher):

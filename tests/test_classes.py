@@ -19,15 +19,18 @@ def count_sessions():
     return db.session.scalar(select(func.count()).select_from(ClassSession))
 
 
-def test_create_class_makes_a_record_per_known_student_and_reports_unknown_ones(client, teacher, make_user):
+def test_create_class_makes_a_record_per_known_student_and_reports_unknown_ones(client, teacher, make_user, at):
+    at(NOON)
     make_user("a@school.test")
     make_user("b@school.test")
     response = create_class(client, teacher, roster="a@school.test, B@school.test,ghost@school.test,a@school.test")
     assert response.status_code == 200
     body = response.get_json()
     assert "SUCCESS" in body and body["unknown_student_email_ids"] == ["ghost@school.test"]
+    assert body["invited_student_email_ids"] == ["ghost@school.test"] and "when they enroll" in body["SUCCESS"]
     assert body["session"]["class_name"] == "Math 101" and body["session"]["start_time"] == "11:55"
-    assert [r["student_email_id"] for r in body["records"]] == ["a@school.test", "b@school.test"]
+    assert [(r["student_email_id"], r["status"]) for r in body["records"]] == [
+        ("a@school.test", "pending"), ("b@school.test", "pending"), ("ghost@school.test", "not_enrolled")]
     assert {r["attendance_marked"] for r in body["records"]} == {0}
     assert len(records()) == 2
 

@@ -65,8 +65,9 @@ def test_student_lists(client, timetable):
 
 def test_student_counts_treat_open_and_future_sessions_as_pending(client, timetable):
     _, student = timetable
+    # total is what counts toward attendance (present + absent): the client's cards add up
     assert ask(client, "get_student_stats", student) == {
-        "total": 4, "present": 1, "absent": 1, "pending": 2, "excused": 0}
+        "total": 2, "present": 1, "absent": 1, "pending": 2, "excused": 0}
     latest = ask(client, "get_student_attendance_time_records", student)
     assert [(r["class_date"], r["class_name"], r["marked"]) for r in latest] == [
         ("2026-03-03", "Math 101", 0), ("2026-03-02", "Math 101", 0),
@@ -74,10 +75,21 @@ def test_student_counts_treat_open_and_future_sessions_as_pending(client, timeta
     assert ask(client, "get_student_class_attd_stat", student) == latest
 
 
+def test_the_students_cards_add_up_with_an_excused_class(client, timetable):
+    (email, token), student = timetable
+    excused = post(client, "set_attendance", token, teacher_email_id=email, student_email_id=OBAMA,
+                   status="excused", class_name="History", class_date="2026-03-01", start_time="11:00",
+                   end_time="12:00")
+    assert excused.status_code == 200
+    stats = ask(client, "get_student_stats", student)
+    assert stats == {"total": 1, "present": 1, "absent": 0, "pending": 2, "excused": 1}
+    assert stats["present"] + stats["absent"] == stats["total"]  # "Total Present" + "Total Missed" cards
+
+
 def test_student_stats_accept_the_documented_email_field(client, timetable):
     _, (email, token) = timetable
     response = post(client, "get_student_stats", token, student_email_id=email)
-    assert response.status_code == 200 and response.get_json()["total"] == 4
+    assert response.status_code == 200 and response.get_json()["total"] == 2
 
 
 def test_teacher_counts_per_session_and_per_student(client, timetable):
@@ -103,9 +115,22 @@ def test_teacher_listings(client, timetable):
         ("2026-03-01", "11:00", "History", OBAMA),
         ("2026-03-01", "09:00", "Math 101", BEE), ("2026-03-01", "09:00", "Math 101", OBAMA)]
     assert ask(client, "get_classes_by_teacher", teacher, limit="2", offset="1") == every[1:3]
-    assert ask(client, "get_latest_class_by_teacher", teacher) == every[:1]
+    assert ask(client, "get_latest_class_by_teacher", teacher) == every[1:2]  # the running one, not tomorrow's
     times = ask(client, "get_attendance_time_records", teacher)
     assert [t["email_id"] for t in times] == [OBAMA] and times[0]["time"].startswith("2026-03-01T09:03")
+
+
+@pytest.mark.parametrize("now, expected", [
+    (NOON, [("2026-03-02", "11:55", "Math 101", OBAMA)]),                  # running; tomorrow's is future
+    (datetime(2026, 3, 2, 13, 30), [("2026-03-02", "11:55", "Math 101", OBAMA)]),  # ended, still the latest
+    (datetime(2026, 3, 3, 8, 55), [("2026-03-02", "11:55", "Math 101", OBAMA)]),   # next opens soon, not started
+    (datetime(2026, 3, 3, 9, 0), [("2026-03-03", "09:00", "Math 101", OBAMA)]),    # it has started
+    (datetime(2026, 2, 28, 12, 0), []),                                            # nothing has started yet
+])
+def test_latest_class_is_the_most_recent_session_that_has_started(client, timetable, at, now, expected):
+    teacher, _ = timetable
+    at(now)
+    assert dates_and_names(ask(client, "get_latest_class_by_teacher", teacher)) == expected
 
 
 def test_bad_pagination_is_400(client, timetable):
@@ -138,11 +163,12 @@ def test_counts_per_session_and_per_student_page_in_their_usual_order(client, ti
         assert ask(client, path, teacher, offset=str(len(every))) == {}
 
 
-def test_a_session_without_students_counts_nobody(client, timetable):
+def test_a_session_with_only_invited_emails_counts_nobody(client, timetable):
     (email, token), _ = timetable
     response = post(client, "create_class", token, teacher_email_id=email, class_name="Empty",
                     class_date="2026-03-01", start_time="08:00", end_time="08:30",
                     student_email_ids="nobody@school.test")
-    assert response.status_code == 200 and response.get_json()["records"] == []
+    [invited] = response.get_json()["records"]
+    assert invited["student_email_id"] == "nobody@school.test" and invited["status"] == "not_enrolled"
     counts = ask(client, "get_present_absent_classes_by_teacher", (email, token))
     assert counts["Empty|2026-03-01"] == {"total": 0, "present": 0, "absent": 0, "pending": 0, "excused": 0}

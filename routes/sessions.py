@@ -1,7 +1,8 @@
 """Class sessions, their rosters, and selfie check-in."""
 from models import STUDENT, TEACHER
 from routes.common import api_blueprint, endpoint, local_iso, records_json, rules
-from services import reports, sessions
+from routes.roster_input import roster_emails
+from services import presence, reports, sessions
 
 bp = api_blueprint("sessions")
 
@@ -14,7 +15,9 @@ def session_json(session, teacher):
 
 @endpoint(bp, "/get_create_class", "/create_class", role=TEACHER)
 def create_class(fields, teacher):
-    session, unknown = sessions.create_session(teacher, fields.slot(), fields.email_list("student_email_ids"))
+    session, unknown = sessions.create_session(teacher, fields.slot(), roster_emails(fields))
+    if fields.flag("require_code"):
+        presence.require_code([session])
     records = records_json(reports.session_records(session))
     message = f"Class created with {len(records)} students."
     if unknown:
@@ -31,5 +34,6 @@ def get_class_attendance(fields, teacher):
 
 @endpoint(bp, "/mark_attendance", role=STUDENT)
 def mark_attendance(fields, student):
-    record = sessions.check_in(student, fields.slot(), fields.image(), rules())
+    record = sessions.check_in(student, fields.slot(), fields.image(), rules(),
+                               presence_code=fields.text("presence_code", required=False, max_length=20))
     return {"SUCCESS": "Attendance marked.", "record": records_json([record])[0]}

@@ -25,6 +25,7 @@ SETTINGS = {
     "TIMEZONE": ("UTC", "IANA time zone of the school's wall-clock class times"),
     "CORS_ORIGINS": ("*", "comma-separated origins allowed to call the API from a browser"),
     "PASSWORD_HASH": ("scrypt:32768:8:1", "how passwords are hashed (Werkzeug method); lower it only in tests"),
+    "LOW_ATTENDANCE_THRESHOLD": ("75", "attendance rate in % under which get_attendance_report flags a student"),
 }
 
 
@@ -74,6 +75,13 @@ def _time_zone(name):
     return name
 
 
+def _percent(name):
+    value = float(_env(name))
+    if not 0 <= value <= 100:
+        raise SystemExit(f"{name}={value:g} is not a percentage between 0 and 100")
+    return value
+
+
 _READERS = {
     "SQLALCHEMY_DATABASE_URI": _database_url,
     "SECRET_KEY": _secret_key,
@@ -88,6 +96,7 @@ _READERS = {
     "TIMEZONE": lambda: _time_zone(_env("TIMEZONE")),
     "CORS_ORIGINS": lambda: [o.strip() for o in _env("CORS_ORIGINS").split(",") if o.strip()],
     "PASSWORD_HASH": lambda: _env("PASSWORD_HASH"),
+    "LOW_ATTENDANCE_THRESHOLD": lambda: _percent("LOW_ATTENDANCE_THRESHOLD"),
 }
 
 

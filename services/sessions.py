@@ -132,7 +132,7 @@ def check_in(student, slot, image, rules, presence_code=None):
     if marked_time is None:
         raise Conflict("Attendance is already recorded for this class.", code="already_marked")
     return SimpleNamespace(**{**record._asdict(), "status": "present", "method": "selfie",
-                               "distance": distance, "marked_time": marked_time})
+                               "distance": distance, "marked_time": marked_time, "presence_secret": None})
 
 
 def mark_present(record_id, actor, method, distance):

@@ -8,7 +8,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from models import AttendanceRecord, PresenceSecret, db
-from tests.helpers import NOON, START, assert_error, check_in, create_class, post, slot_fields
+from tests.helpers import NOON, START, assert_error, check_in, create_class, fixture_bytes, post, slot_fields
 from tests.test_terms import schedule
 
 
@@ -94,3 +94,14 @@ def test_a_schedule_can_require_codes_with_a_secret_per_session(client, teacher,
     assert response.status_code == 200 and len(response.get_json()["created"]) == 4
     secrets = db.session.scalars(select(PresenceSecret.secret)).all()
     assert len(secrets) == len(set(secrets)) == 4
+
+
+@pytest.mark.face
+def test_class_photos_need_no_code(client, teacher, student, at):
+    at(NOON)
+    create_class(client, teacher, require_code="1")
+    email, token = teacher
+    response = post(client, "mark_class_attendance", token, teacher_email_id=email,
+                    image_file=(io.BytesIO(fixture_bytes("obama_2.jpg")), "room.jpg"), **slot_fields(START))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["present"] == ["obama@school.test"]

@@ -31,7 +31,9 @@ def _caller(fields):
 
 def _attachment(data, name, file_format):
     disposition = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
-    return Response(data, mimetype=exports.MIMETYPES[file_format], headers={"Content-Disposition": disposition})
+    # Students' records: no copy in a shared cache.
+    return Response(data, mimetype=exports.MIMETYPES[file_format],
+                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
 
 
 @bp.post("/export_attendance")

@@ -29,7 +29,7 @@ def header(grid):
     return ["email", "name", *(_session_label(s, several) for s in grid.sessions), *TOTALS]
 
 
-def _safe_text(value):
+def safe_text(value):
     """CSV: a leading quote keeps a spreadsheet from reading text as a formula."""
     return "'" + value if value and value.startswith(FORMULA_START) else value
 
@@ -38,9 +38,9 @@ def to_csv(grid):
     """UTF-8 with a BOM (Excel then reads the accents right; LibreOffice either way), ',' separated."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_safe_text(h) for h in header(grid)])
+    writer.writerow([safe_text(h) for h in header(grid)])
     for email, name, marks, present, absent, excused, rate in grid.students:
-        writer.writerow([_safe_text(email), _safe_text(name), *marks, present, absent, excused,
+        writer.writerow([safe_text(email), safe_text(name), *marks, present, absent, excused,
                          "" if rate is None else f"{rate:.1f}"])
     return out.getvalue().encode("utf-8-sig")
 

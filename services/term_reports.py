@@ -9,12 +9,14 @@ neither for nor against; with nothing to count the rate is None (and never flagg
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from models import AttendanceRecord, ClassSession, User, db
 from services import clock
 from services.errors import NotFound
 
 MARKS = {"present": "P", "absent": "A", "excused": "E"}
+Teacher = aliased(User, name="teacher")
 
 
 def _date_range(from_date, to_date):
@@ -60,9 +62,10 @@ def student_rates(teacher, tz_name, threshold, class_name=None, from_date=None, 
     below = _below(counts.c.present, counts.c.absent, threshold)
     rate = 100.0 * counts.c.present / func.nullif(counts.c.present + counts.c.absent, 0)
     return db.session.execute(
-        select(User.email, User.name, counts.c.class_name, counts.c.held, counts.c.present, counts.c.absent,
-               counts.c.excused, rate.label("rate"), case((below, 1), else_=0).label("below"))
-        .join(User, User.id == counts.c.student_id)
+        select(User.email, User.name, Teacher.email.label("teacher_email"), counts.c.class_name, counts.c.held,
+               counts.c.present, counts.c.absent, counts.c.excused, rate.label("rate"),
+               case((below, 1), else_=0).label("below"))
+        .join(User, User.id == counts.c.student_id).join(Teacher, Teacher.id == counts.c.teacher_id)
         .order_by(case((below, 0), else_=1), case((below, rate)), User.email, counts.c.class_name)).all()
 
 

@@ -155,3 +155,16 @@ def test_report_across_classes_lists_only_students_below_the_threshold(client, t
 def test_only_teachers_get_reports(client, term, student):
     email, token = student
     assert_error(post(client, "get_attendance_report", token, teacher_email_id=email), 403, "wrong_role")
+
+
+def test_school_wide_below_threshold_command(app, client, term):
+    create_class(client, term, roster=OBAMA, class_name="History", class_date="2026-03-03", start_time="10:00",
+                 end_time="11:00")
+    output = app.test_cli_runner().invoke(args=["reports", "below-threshold"]).output
+    assert list(csv.reader(io.StringIO(output))) == [
+        ["email", "name", "class_name", "teacher_email", "held", "present", "absent", "excused", "rate %"],
+        [CEE, "'=HYPERLINK(\"http://evil.test\")", "Math 101", "teacher@school.test", "2", "0", "2", "0", "0.0"],
+        [OBAMA, "Barack", "History", "teacher@school.test", "1", "0", "1", "0", "0.0"],
+        [BEE, "Bee", "Math 101", "teacher@school.test", "3", "1", "1", "1", "50.0"]]
+    since = app.test_cli_runner().invoke(args=["reports", "below-threshold", "--from-date", "2026-03-04"]).output
+    assert [row[0] for row in csv.reader(io.StringIO(since))][1:] == [BEE, CEE]  # both 0.0 since the 4th

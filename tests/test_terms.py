@@ -183,3 +183,13 @@ def test_the_same_schedule_sent_twice_at_once_creates_the_term_once(app, teacher
                                                    student_email_ids="obama@school.test", **TERM))
     assert statuses[0] == 200 and set(statuses) <= {200, 409}, statuses
     assert count(ClassSession) == 4 and count(AttendanceRecord) == 4
+
+
+def test_schedule_as_json_with_a_list_of_holidays_and_the_csv_as_text(client, teacher, student):
+    email, token = teacher
+    response = client.post("/api/v1/create_schedule", headers={"Authorization": f"Bearer {token}"}, json={
+        **TERM, "teacher_email_id": email, "weekdays": "mon", "skip_dates": ["2026-03-09"],
+        "roster_file": "email;name\nobama@school.test;Barack\n"})
+    assert response.status_code == 200, response.get_json()
+    assert [s["class_date"] for s in response.get_json()["created"]] == ["2026-03-02"]
+    assert roster_of(datetime(2026, 3, 2, 9)) == ["obama@school.test"]

@@ -27,6 +27,7 @@ SETTINGS = {
     "PASSWORD_HASH": ("scrypt:32768:8:1", "how passwords are hashed (Werkzeug method); lower it only in tests"),
     "ERROR_STATUS": ("http", "`http`: refusals answer their real 4xx status; `200`: they answer 200 with the "
                      "same body, as the original backend did (see Serving the original att-sejal web client)"),
+    "LOW_ATTENDANCE_THRESHOLD": ("75", "attendance rate in % under which get_attendance_report flags a student"),
 }
 
 
@@ -83,6 +84,13 @@ def _time_zone(name):
     return name
 
 
+def _percent(name):
+    value = float(_env(name))
+    if not 0 <= value <= 100:
+        raise SystemExit(f"{name}={value:g} is not a percentage between 0 and 100")
+    return value
+
+
 _READERS = {
     "SQLALCHEMY_DATABASE_URI": _database_url,
     "SECRET_KEY": _secret_key,
@@ -98,6 +106,7 @@ _READERS = {
     "CORS_ORIGINS": lambda: [o.strip() for o in _env("CORS_ORIGINS").split(",") if o.strip()],
     "PASSWORD_HASH": lambda: _env("PASSWORD_HASH"),
     "ERROR_STATUS": lambda: _error_status(_env("ERROR_STATUS")),
+    "LOW_ATTENDANCE_THRESHOLD": lambda: _percent("LOW_ATTENDANCE_THRESHOLD"),
 }
 
 

@@ -174,3 +174,11 @@ class RosterEvent(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime)
     from_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+class PresenceSecret(db.Model):
+    """The TOTP secret of a session that requires a presence code. Never sent out: the teacher
+    gets only the current code, students type it."""
+    __tablename__ = "presence_secrets"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

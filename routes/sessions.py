@@ -1,7 +1,8 @@
 """Class sessions, their rosters, and selfie check-in."""
 from models import STUDENT, TEACHER
 from routes.common import api_blueprint, endpoint, local_iso, records_json, rules
-from services import invitations, reports, rosters, sessions
+from routes.roster_input import roster_emails
+from services import invitations, presence, reports, rosters, sessions
 from services.errors import BadInput
 
 bp = api_blueprint("sessions")
@@ -15,8 +16,9 @@ def session_json(session, teacher):
 
 @endpoint(bp, "/get_create_class", "/create_class", role=TEACHER)
 def create_class(fields, teacher):
-    session, unknown, invited = invitations.create_session(teacher, fields.slot(),
-                                                           fields.email_list("student_email_ids"))
+    session, unknown, invited = invitations.create_session(teacher, fields.slot(), roster_emails(fields))
+    if fields.flag("require_code"):
+        presence.require_code([session])
     records = records_json(reports.session_records(session))
     message = f"Class created with {len(records) - len(invited)} students."
     if invited:
@@ -33,7 +35,8 @@ def get_class_attendance(fields, teacher):
 
 @endpoint(bp, "/mark_attendance", role=STUDENT)
 def mark_attendance(fields, student):
-    record = sessions.check_in(student, fields.slot(), fields.image(), rules())
+    record = sessions.check_in(student, fields.slot(), fields.image(), rules(),
+                               presence_code=fields.text("presence_code", required=False, max_length=20))
     return {"SUCCESS": "Attendance marked.", "record": records_json([record])[0]}
 
 
@@ -44,7 +47,7 @@ def _changes_json(change, teacher):
 
 @endpoint(bp, "/update_roster", role=TEACHER)
 def update_roster(fields, teacher):
-    add, remove = fields.email_list("add_student_email_ids"), fields.email_list("remove_student_email_ids")
+    add, remove = roster_emails(fields, "add_student_email_ids"), fields.email_list("remove_student_email_ids")
     scope = fields.choice("scope", rosters.SCOPES, required=False) or "session"
     result = rosters.update(teacher, fields.slot(), add, remove, scope, fields.flag("force"))
     changes = result.changes

@@ -52,3 +52,9 @@ class TooManyAttempts(ApiError):
 
 class Unavailable(ApiError):
     status, code = 503, "unavailable"
+
+
+class BadPresenceCode(ApiError):
+    """A selfie check-in without the room's current presence code: its own class and code, so
+    it can be counted (and rate-limited) apart from face mismatches."""
+    status, code = 422, "bad_presence_code"

@@ -13,12 +13,12 @@ def create_session(teacher, slot, roster_emails):
     Without a roster the latest session of the class lends its invitations too, as it lends its
     students. Returns the session, the roster emails matching no student, and the emails invited.
     """
-    copied = None if roster_emails is not None else _latest_invited(teacher, slot.class_name)
+    copied = None if roster_emails is not None else latest_invited(teacher, slot.class_name)
     session, unknown = sessions.create_session(teacher, slot, roster_emails)
     return session, unknown, invite(session.id, unknown if copied is None else copied)
 
 
-def _latest_invited(teacher, class_name):
+def latest_invited(teacher, class_name):
     latest = (select(ClassSession.id)
               .where(ClassSession.teacher_id == teacher.id, ClassSession.class_name == class_name)
               .order_by(ClassSession.starts_at.desc()).limit(1).scalar_subquery())

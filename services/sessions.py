@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import STUDENT, AttendanceRecord, ClassSession, FaceEncoding, User, db
-from services import audit, clock, faces
+from services import audit, clock, faces, presence
 from services.errors import BadInput, Conflict, FaceProblem, Forbidden, NotFound
 from services.records import record_rows
 
@@ -33,7 +33,7 @@ def _students_by_email(emails):
     return db.session.scalars(select(User).where(User.role == STUDENT, User.email.in_(emails))).all()
 
 
-def _latest_roster(teacher, class_name):
+def latest_roster(teacher, class_name):
     latest = (select(ClassSession.id)
               .where(ClassSession.teacher_id == teacher.id, ClassSession.class_name == class_name)
               .order_by(ClassSession.starts_at.desc()).limit(1).scalar_subquery())
@@ -48,7 +48,7 @@ def create_session(teacher, slot, roster_emails):
     Returns the session and the roster emails that match no student.
     """
     if roster_emails is None:
-        student_ids, unknown = _latest_roster(teacher, slot.class_name), []
+        student_ids, unknown = latest_roster(teacher, slot.class_name), []
     else:
         found = _students_by_email(roster_emails)
         known = {s.email for s in found}
@@ -107,12 +107,14 @@ def templates(student_ids=None):
     return faces.gallery(db.session.execute(query.order_by(FaceEncoding.user_id, FaceEncoding.id)).all())
 
 
-def check_in(student, slot, image, rules):
-    """Selfie check-in: on the roster, session open, unmarked, and the face verifies.
+def check_in(student, slot, image, rules, presence_code=None):
+    """Selfie check-in: on the roster, session open, unmarked, the presence code if the session
+    requires one, and the face verifies.
 
     Returns the marked record as the listings show it.
     """
-    record = db.session.execute(record_rows().where(AttendanceRecord.student_id == student.id, *slot.matches())).first()
+    record = db.session.execute(presence.with_secret(record_rows())
+                                .where(AttendanceRecord.student_id == student.id, *slot.matches())).first()
     if record is None:
         if not _slot_exists(slot):
             raise NotFound("There is no class session with this name, date and time.", code="no_such_class")
@@ -120,6 +122,7 @@ def check_in(student, slot, image, rules):
     _check_open(record, rules)
     if record.status is not None:
         raise Conflict(f"Attendance is already recorded as {record.status}.", code="already_marked")
+    presence.check(record.presence_secret, presence_code)
     probes = faces.probe_encodings(image, rules.max_image_pixels)
     _, known = templates([student.id])
     distance = faces.verify(probes, known)
@@ -129,7 +132,7 @@ def check_in(student, slot, image, rules):
     if marked_time is None:
         raise Conflict("Attendance is already recorded for this class.", code="already_marked")
     return SimpleNamespace(**{**record._asdict(), "status": "present", "method": "selfie",
-                               "distance": distance, "marked_time": marked_time})
+                               "distance": distance, "marked_time": marked_time, "presence_secret": None})
 
 
 def mark_present(record_id, actor, method, distance):

@@ -3,12 +3,12 @@ listed to the teacher as not_enrolled, and become records when the student regis
 session that has not ended. (The real face pipeline runs in test_original_client.py; here
 registration enrolls a stand-in encoding.)"""
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from models import TEACHER, AttendanceRecord, RosterEvent, RosterInvitation, db
+from models import TEACHER, AttendanceRecord, ClassSession, RosterEvent, RosterInvitation, db
 from services import faces
 from tests.helpers import NOON, PASSWORD, START, create_class, fixture_bytes, post, slot_fields, stand_in_encoding
 
@@ -124,3 +124,17 @@ def test_a_class_without_roster_reuses_the_invitations_too(client, three_session
 def test_other_teachers_do_not_see_the_invitations(client, three_sessions, make_user):
     email, token = make_user("t2@school.test", TEACHER)
     assert post(client, "get_classes_by_teacher", token, teacher_email_id=email).get_json() == []
+
+
+def test_a_term_waits_for_a_late_registrant_too(client, teacher, at, enroll_without_model):
+    at(datetime(2026, 3, 4, 12, 0))  # Wednesday noon: two of the term's four sessions have ended
+    email, token = teacher
+    response = post(client, "create_schedule", token, teacher_email_id=email, class_name="Art", weekdays="mon,wed",
+                    start_time="09:00", end_time="10:00", from_date="2026-03-02", to_date="2026-03-11",
+                    student_email_ids=KIT)
+    assert response.status_code == 200 and response.get_json()["invited_student_email_ids"] == [KIT]
+    assert count(RosterInvitation) == 4
+    register(client, KIT)
+    joined = db.session.scalars(select(ClassSession.class_date).join(
+        AttendanceRecord, AttendanceRecord.session_id == ClassSession.id).order_by(ClassSession.class_date)).all()
+    assert [d.isoformat() for d in joined] == ["2026-03-09", "2026-03-11"]

@@ -1,0 +1,85 @@
+"""An attendance grid (services.term_reports.Grid) as a file: CSV or an Excel workbook.
+
+One row per student, one column per session marked P, A, E or -, then the present, absent and
+excused totals and the rate in %. Text that a spreadsheet would run as a formula (a name that
+starts with '=') is written as text.
+"""
+import csv
+import io
+import re
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+FORMATS = ("csv", "xlsx")
+MIMETYPES = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+TOTALS = ("present", "absent", "excused", "rate %")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _session_label(session, several_classes):
+    label = session.starts_at.strftime("%Y-%m-%d %H:%M")
+    return f"{session.class_name} {label}" if several_classes else label
+
+
+def header(grid):
+    several = len({s.class_name for s in grid.sessions}) > 1
+    return ["email", "name", *(_session_label(s, several) for s in grid.sessions), *TOTALS]
+
+
+def safe_text(value):
+    """CSV: a leading quote keeps a spreadsheet from reading text as a formula."""
+    return "'" + value if value and value.startswith(FORMULA_START) else value
+
+
+def to_csv(grid):
+    """UTF-8 with a BOM (Excel then reads the accents right; LibreOffice either way), ',' separated."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([safe_text(h) for h in header(grid)])
+    for email, name, marks, present, absent, excused, rate in grid.students:
+        writer.writerow([safe_text(email), safe_text(name), *marks, present, absent, excused,
+                         "" if rate is None else f"{rate:.1f}"])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(grid):
+    """A workbook with a bold header row, the header and the student columns frozen, and the
+    rate as a percentage cell (its value a fraction: 0.75 shows as 75.0%)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Attendance"
+    sheet.append(header(grid))
+    for email, name, marks, present, absent, excused, rate in grid.students:
+        sheet.append([email, name, *marks, present, absent, excused, None if rate is None else rate / 100])
+    rate_column = len(grid.sessions) + 6
+    for row in sheet.iter_rows():
+        for cell in row[:2]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text, not a formula
+        row[rate_column - 1].number_format = "0.0%"
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", text_rotation=90 if 2 < cell.column <= len(grid.sessions) + 2 else 0)
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+    sheet.column_dimensions["A"].width = max([len("email")] + [len(s[0]) for s in grid.students]) + 2
+    sheet.column_dimensions["B"].width = max([len("name")] + [len(s[1] or "") for s in grid.students]) + 2
+    for index in range(3, len(grid.sessions) + 3):
+        sheet.column_dimensions[get_column_letter(index)].width = 4
+    sheet.freeze_panes = "C2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def render(grid, file_format):
+    return (to_xlsx if file_format == "xlsx" else to_csv)(grid)
+
+
+def filename(grid, who, file_format):
+    """attendance_<class or student>_<first date>_<last date>.<format>, ASCII only."""
+    slug = re.sub(r"[^A-Za-z0-9.-]+", "_", who).strip("_.") or "export"
+    return f"attendance_{slug[:60]}_{grid.first_date}_{grid.last_date}.{file_format}"

@@ -1,6 +1,6 @@
 """A term at once: create_schedule, roster CSV files (HTTP and the `rosters import` command)."""
 import io
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select

@@ -12,6 +12,7 @@ import cli
 import config
 import routes
 from models import db
+from routes.uploads import InMemoryRequest
 from services import auth, timing
 from services.face_models import dlib_models
 
@@ -21,6 +22,7 @@ migrate = Migrate(directory=MIGRATIONS)
 
 def create_app(overrides=None):
     app = Flask(__name__)
+    app.request_class = InMemoryRequest  # uploads never touch the disk
     app.config.update(config.load(overrides))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     app.json.sort_keys = False

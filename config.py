@@ -22,6 +22,7 @@ SETTINGS = {
     "CHECKIN_GRACE_MINUTES": ("10", "minutes before a session's start when selfie check-in opens"),
     "MAX_UPLOAD_MB": ("10", "largest request body accepted, in MB"),
     "MAX_IMAGE_PIXELS": ("50000000", "largest decoded image accepted, in pixels (decompression-bomb guard)"),
+    "MAX_SELFIE_PIXELS": ("25000000", "largest selfie or enrollment photo accepted, in pixels (bounds unauthenticated face work)"),
     "TIMEZONE": ("UTC", "IANA time zone of the school's wall-clock class times"),
     "CORS_ORIGINS": ("*", "comma-separated origins allowed to call the API from a browser"),
     "PASSWORD_HASH": ("scrypt:32768:8:1", "how passwords are hashed (Werkzeug method); lower it only in tests"),
@@ -85,6 +86,7 @@ _READERS = {
     "CHECKIN_GRACE_MINUTES": lambda: int(_env("CHECKIN_GRACE_MINUTES")),
     "MAX_CONTENT_LENGTH": lambda: int(float(_env("MAX_UPLOAD_MB")) * 1024 * 1024),
     "MAX_IMAGE_PIXELS": lambda: int(_env("MAX_IMAGE_PIXELS")),
+    "MAX_SELFIE_PIXELS": lambda: int(_env("MAX_SELFIE_PIXELS")),
     "TIMEZONE": lambda: _time_zone(_env("TIMEZONE")),
     "CORS_ORIGINS": lambda: [o.strip() for o in _env("CORS_ORIGINS").split(",") if o.strip()],
     "PASSWORD_HASH": lambda: _env("PASSWORD_HASH"),
@@ -121,6 +123,7 @@ class Rules:
     photo_tolerance: float
     photo_review_band: float
     photo_margin: float
+    max_selfie_pixels: int = 25_000_000  # never more than max_image_pixels (from_config)
 
     @classmethod
     def from_config(cls, config):
@@ -128,4 +131,5 @@ class Rules:
                    password_method=config["PASSWORD_HASH"], grace_minutes=config["CHECKIN_GRACE_MINUTES"],
                    max_image_pixels=config["MAX_IMAGE_PIXELS"], face_tolerance=config["FACE_TOLERANCE"],
                    photo_tolerance=config["PHOTO_TOLERANCE"], photo_review_band=config["PHOTO_REVIEW_BAND"],
-                   photo_margin=config["PHOTO_MARGIN"])
+                   photo_margin=config["PHOTO_MARGIN"],
+                   max_selfie_pixels=min(config["MAX_SELFIE_PIXELS"], config["MAX_IMAGE_PIXELS"]))

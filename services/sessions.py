@@ -120,7 +120,7 @@ def check_in(student, slot, image, rules):
     _check_open(record, rules)
     if record.status is not None:
         raise Conflict(f"Attendance is already recorded as {record.status}.", code="already_marked")
-    probes = faces.probe_encodings(image, rules.max_image_pixels)
+    probes = faces.probe_encodings(image, rules.max_selfie_pixels)
     _, known = templates([student.id])
     distance = faces.verify(probes, known)
     if distance > rules.face_tolerance:

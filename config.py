@@ -26,6 +26,12 @@ SETTINGS = {
     "TIMEZONE": ("UTC", "IANA time zone of the school's wall-clock class times"),
     "CORS_ORIGINS": ("*", "comma-separated origins allowed to call the API from a browser"),
     "PASSWORD_HASH": ("scrypt:32768:8:1", "how passwords are hashed (Werkzeug method); lower it only in tests"),
+    "RATELIMIT_STORAGE_URI": ("memory://", "where rate limits are counted (Flask-Limiter); redis://host:6379 to share them between workers and hosts"),
+    "LOGIN_ACCOUNT_LIMIT": ("10 per 15 minutes", "login attempts per account, counted until one succeeds"),
+    "LOGIN_ADDRESS_LIMIT": ("200 per 15 minutes", "failed logins per client address (a ceiling for a school's shared address)"),
+    "FACE_MISMATCH_LIMIT": ("5 per 10 minutes", "selfies that do not match, per student, before check-in is refused for a while"),
+    "REGISTRATION_LIMIT": ("60 per 10 minutes", "registrations per client address (a computer room enrolling together)"),
+    "TRUSTED_PROXIES": ("0", "how many proxies in front set X-Forwarded-For; 0: the header is ignored"),
 }
 
 
@@ -75,6 +81,17 @@ def _time_zone(name):
     return name
 
 
+def _rate_limit(name):
+    """A limit such as "10 per 15 minutes", checked now: a typo should stop the start."""
+    from limits import parse
+    value = _env(name)
+    try:
+        parse(value)
+    except ValueError:
+        raise SystemExit(f"{name}={value!r} is not a rate limit (for example 10 per 15 minutes)") from None
+    return value
+
+
 _READERS = {
     "SQLALCHEMY_DATABASE_URI": _database_url,
     "SECRET_KEY": _secret_key,
@@ -90,6 +107,12 @@ _READERS = {
     "TIMEZONE": lambda: _time_zone(_env("TIMEZONE")),
     "CORS_ORIGINS": lambda: [o.strip() for o in _env("CORS_ORIGINS").split(",") if o.strip()],
     "PASSWORD_HASH": lambda: _env("PASSWORD_HASH"),
+    "RATELIMIT_STORAGE_URI": lambda: _env("RATELIMIT_STORAGE_URI"),
+    "LOGIN_ACCOUNT_LIMIT": lambda: _rate_limit("LOGIN_ACCOUNT_LIMIT"),
+    "LOGIN_ADDRESS_LIMIT": lambda: _rate_limit("LOGIN_ADDRESS_LIMIT"),
+    "FACE_MISMATCH_LIMIT": lambda: _rate_limit("FACE_MISMATCH_LIMIT"),
+    "REGISTRATION_LIMIT": lambda: _rate_limit("REGISTRATION_LIMIT"),
+    "TRUSTED_PROXIES": lambda: int(_env("TRUSTED_PROXIES")),
 }
 
 

@@ -1,7 +1,9 @@
 """Class sessions, their rosters, and selfie check-in."""
 from models import STUDENT, TEACHER
 from routes.common import api_blueprint, endpoint, local_iso, records_json, rules
+from routes.limits import throttles
 from services import reports, sessions
+from services.errors import FaceProblem
 
 bp = api_blueprint("sessions")
 
@@ -31,5 +33,12 @@ def get_class_attendance(fields, teacher):
 
 @endpoint(bp, "/mark_attendance", role=STUDENT)
 def mark_attendance(fields, student):
-    record = sessions.check_in(student, fields.slot(), fields.image(), rules())
+    mismatches = throttles().face_mismatch
+    mismatches.check(student.id)  # photo after photo to check a friend in
+    try:
+        record = sessions.check_in(student, fields.slot(), fields.image(), rules())
+    except FaceProblem as problem:
+        if problem.code == "face_mismatch":
+            mismatches.count(student.id)
+        raise
     return {"SUCCESS": "Attendance marked.", "record": records_json([record])[0]}

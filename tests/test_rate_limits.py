@@ -143,3 +143,10 @@ def test_two_app_instances_on_redis_share_one_count(settings, student):
     finally:
         connection.flushdb()
         connection.close()
+
+
+def test_an_unreachable_rate_limit_store_refuses_logins_with_503(settings, student):
+    app = create_app({**settings, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/9"})  # nothing listens there
+    email, _ = student
+    response = _login(app.test_client(), email, PASSWORD)
+    assert_error(response, 503, "rate_limit_unavailable")

@@ -150,3 +150,9 @@ def test_an_unreachable_rate_limit_store_refuses_logins_with_503(settings, stude
     email, _ = student
     response = _login(app.test_client(), email, PASSWORD)
     assert_error(response, 503, "rate_limit_unavailable")
+
+
+def test_config_show_masks_the_rate_limit_stores_password(settings):
+    app = create_app({**settings, "RATELIMIT_STORAGE_URI": "redis://:hunter2@127.0.0.1:6379/9"})
+    shown = app.test_cli_runner().invoke(args=["config", "show"]).output
+    assert "RATELIMIT_STORAGE_URI = redis://:***@127.0.0.1:6379/9" in shown and "hunter2" not in shown

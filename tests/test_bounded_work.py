@@ -106,6 +106,18 @@ def test_the_full_resolution_rescan_of_a_selfie_never_exceeds_12_mp(monkeypatch)
     assert abs(box.top - 750) <= 3 and abs(box.left - 1250) <= 3 and abs(box.right - 2500) <= 3
 
 
+def _queued():
+    """How many callers wait for the face pipeline."""
+    return len(faces._pipeline_slot._queue)
+
+
+def _wait_until(condition, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
 def test_a_check_in_waits_behind_at_most_one_registration(monkeypatch):
     """Three registrations and a check-in arrive while a registration runs: the check-in runs
     next, before the other registrations."""
@@ -131,10 +143,11 @@ def test_a_check_in_waits_behind_at_most_one_registration(monkeypatch):
     for name in ("registration 2", "registration 3", "registration 4"):
         threads.append(threading.Thread(target=run, args=(faces.registration_encoding, name.encode())))
         threads[-1].start()
-    time.sleep(0.2)  # the registrations are queued before the check-in arrives
+    time.sleep(0.2)  # the registrations are waiting before the check-in arrives
+    waiting = _queued()
     threads.append(threading.Thread(target=run, args=(faces.probe_encodings, b"check-in")))
     threads[-1].start()
-    time.sleep(0.2)
+    _wait_until(lambda: _queued() == waiting + 1)  # the check-in waits for the pipeline
     release.set()
     for thread in threads:
         thread.join(10)
@@ -166,7 +179,7 @@ def test_check_ins_take_the_pipeline_in_order_of_arrival(monkeypatch):
     for i in range(1, 6):
         threads.append(threading.Thread(target=run, args=(str(i).encode(),)))
         threads[-1].start()
-        time.sleep(0.05)
+        _wait_until(lambda: _queued() == i)
     release.set()
     for thread in threads:
         thread.join(10)

@@ -12,7 +12,9 @@ import cli
 import config
 import routes
 from models import db
-from services import auth, timing
+from routes import limits
+from routes.uploads import InMemoryRequest
+from services import timing
 from services.face_models import dlib_models
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
@@ -21,6 +23,7 @@ migrate = Migrate(directory=MIGRATIONS)
 
 def create_app(overrides=None):
     app = Flask(__name__)
+    app.request_class = InMemoryRequest  # uploads never touch the disk
     app.config.update(config.load(overrides))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     app.json.sort_keys = False
@@ -33,7 +36,7 @@ def create_app(overrides=None):
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
     app.extensions["rollcall_rules"] = config.Rules.from_config(app.config)
-    app.extensions["login_throttle"] = auth.LoginThrottle()
+    limits.install(app)  # rate limits (app.extensions["login_throttle"]) and TRUSTED_PROXIES
 
     routes.register(app)
     cli.register(app)

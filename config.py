@@ -22,12 +22,19 @@ SETTINGS = {
     "CHECKIN_GRACE_MINUTES": ("10", "minutes before a session's start when selfie check-in opens"),
     "MAX_UPLOAD_MB": ("10", "largest request body accepted, in MB"),
     "MAX_IMAGE_PIXELS": ("50000000", "largest decoded image accepted, in pixels (decompression-bomb guard)"),
+    "MAX_SELFIE_PIXELS": ("25000000", "largest selfie or enrollment photo accepted, in pixels (bounds unauthenticated face work)"),
     "TIMEZONE": ("UTC", "IANA time zone of the school's wall-clock class times"),
     "CORS_ORIGINS": ("*", "comma-separated origins allowed to call the API from a browser"),
     "PASSWORD_HASH": ("scrypt:32768:8:1", "how passwords are hashed (Werkzeug method); lower it only in tests"),
     "ERROR_STATUS": ("http", "`http`: refusals answer their real 4xx status; `200`: they answer 200 with the "
                      "same body, as the original backend did (see Serving the original att-sejal web client)"),
     "LOW_ATTENDANCE_THRESHOLD": ("75", "attendance rate in % under which get_attendance_report flags a student"),
+    "RATELIMIT_STORAGE_URI": ("memory://", "where rate limits are counted (Flask-Limiter); redis://host:6379 to share them between workers and hosts"),
+    "LOGIN_ACCOUNT_LIMIT": ("10 per 15 minutes", "login attempts per account, counted until one succeeds"),
+    "LOGIN_ADDRESS_LIMIT": ("200 per 15 minutes", "failed logins per client address (a ceiling for a school's shared address)"),
+    "FACE_MISMATCH_LIMIT": ("5 per 10 minutes", "selfies that do not match, per student, before check-in is refused for a while"),
+    "REGISTRATION_LIMIT": ("60 per 10 minutes", "registrations per client address (a computer room enrolling together)"),
+    "TRUSTED_PROXIES": ("0", "how many proxies in front set X-Forwarded-For; 0: the header is ignored"),
 }
 
 
@@ -91,6 +98,17 @@ def _percent(name):
     return value
 
 
+def _rate_limit(name):
+    """A limit such as "10 per 15 minutes", checked now: a typo should stop the start."""
+    from limits import parse
+    value = _env(name)
+    try:
+        parse(value)
+    except ValueError:
+        raise SystemExit(f"{name}={value!r} is not a rate limit (for example 10 per 15 minutes)") from None
+    return value
+
+
 _READERS = {
     "SQLALCHEMY_DATABASE_URI": _database_url,
     "SECRET_KEY": _secret_key,
@@ -102,11 +120,18 @@ _READERS = {
     "CHECKIN_GRACE_MINUTES": lambda: int(_env("CHECKIN_GRACE_MINUTES")),
     "MAX_CONTENT_LENGTH": lambda: int(float(_env("MAX_UPLOAD_MB")) * 1024 * 1024),
     "MAX_IMAGE_PIXELS": lambda: int(_env("MAX_IMAGE_PIXELS")),
+    "MAX_SELFIE_PIXELS": lambda: int(_env("MAX_SELFIE_PIXELS")),
     "TIMEZONE": lambda: _time_zone(_env("TIMEZONE")),
     "CORS_ORIGINS": lambda: [o.strip() for o in _env("CORS_ORIGINS").split(",") if o.strip()],
     "PASSWORD_HASH": lambda: _env("PASSWORD_HASH"),
     "ERROR_STATUS": lambda: _error_status(_env("ERROR_STATUS")),
     "LOW_ATTENDANCE_THRESHOLD": lambda: _percent("LOW_ATTENDANCE_THRESHOLD"),
+    "RATELIMIT_STORAGE_URI": lambda: _env("RATELIMIT_STORAGE_URI"),
+    "LOGIN_ACCOUNT_LIMIT": lambda: _rate_limit("LOGIN_ACCOUNT_LIMIT"),
+    "LOGIN_ADDRESS_LIMIT": lambda: _rate_limit("LOGIN_ADDRESS_LIMIT"),
+    "FACE_MISMATCH_LIMIT": lambda: _rate_limit("FACE_MISMATCH_LIMIT"),
+    "REGISTRATION_LIMIT": lambda: _rate_limit("REGISTRATION_LIMIT"),
+    "TRUSTED_PROXIES": lambda: int(_env("TRUSTED_PROXIES")),
 }
 
 
@@ -143,6 +168,7 @@ class Rules:
     photo_tolerance: float
     photo_review_band: float
     photo_margin: float
+    max_selfie_pixels: int = 25_000_000  # never more than max_image_pixels (from_config)
 
     @classmethod
     def from_config(cls, config):
@@ -150,4 +176,5 @@ class Rules:
                    password_method=config["PASSWORD_HASH"], grace_minutes=config["CHECKIN_GRACE_MINUTES"],
                    max_image_pixels=config["MAX_IMAGE_PIXELS"], face_tolerance=config["FACE_TOLERANCE"],
                    photo_tolerance=config["PHOTO_TOLERANCE"], photo_review_band=config["PHOTO_REVIEW_BAND"],
-                   photo_margin=config["PHOTO_MARGIN"])
+                   photo_margin=config["PHOTO_MARGIN"],
+                   max_selfie_pixels=min(config["MAX_SELFIE_PIXELS"], config["MAX_IMAGE_PIXELS"]))

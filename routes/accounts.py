@@ -1,8 +1,7 @@
 """Accounts: registration, login, logout, profile, more faces; plus reviews and the schema check."""
-from flask import current_app, request
-
 from models import STUDENT, TEACHER, Review, db
 from routes.common import api_blueprint, bearer_token, endpoint, local_iso, rules
+from routes.limits import client_address, throttles
 from services import accounts, auth, clock, health
 from services.errors import Forbidden
 
@@ -18,6 +17,7 @@ def profile_json(user, token=None, expires_at=None):
 
 
 def _register(fields, role):
+    throttles().registration.take(client_address())
     email = fields.email("email_id")
     name = fields.text("teacher_name" if role == TEACHER else "name", max_length=200)
     password = fields.text("passwd_hash", max_length=1024)
@@ -29,7 +29,7 @@ def _login(fields, role):
     email = fields.email("email_id")
     password = fields.text("passwd_hash", max_length=1024)
     user, (token, expires_at) = auth.login(role, email, password, rules(),
-                                           current_app.extensions["login_throttle"], request.remote_addr)
+                                           throttles(), client_address())
     return profile_json(user, token, expires_at)
 
 

@@ -35,7 +35,10 @@ def register_error_handlers(app):
     @app.errorhandler(ApiError)
     def api_error(exc):
         db.session.rollback()
-        return error(exc.status, exc.code, exc.message)
+        response, status = error(exc.status, exc.code, exc.message)
+        if getattr(exc, "retry_after", None):  # a rate limit: when to try again
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response, status
 
     @app.errorhandler(IntegrityError)
     def conflict(exc):

@@ -3,6 +3,7 @@ under the contract's aliases, checked and converted."""
 import base64
 import binascii
 import re
+import unicodedata
 from datetime import datetime
 
 from flask import request
@@ -20,6 +21,13 @@ ALIASES = {
     "review": ("review", "msg"),
 }
 MAX_TEXT = 10_000
+MAX_EMAIL = 254
+# JSON bodies are flat objects (a roster list at most); deeper nesting is refused before it
+# can exhaust the parser's recursion.
+MAX_JSON_DEPTH = 16
+# Class dates a school can mean; outside them datetime arithmetic overflows (year 1 minus a
+# grace period) and the value is a typo anyway.
+MIN_YEAR, MAX_YEAR = 2000, 2100
 EMAIL = re.compile(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
 DATA_URL_PREFIX = re.compile(r"^data:[\w/+.-]*;base64,", re.IGNORECASE)
 
@@ -31,7 +39,7 @@ class Fields:
         self.files = request.files
         json_body = None
         if request.is_json:
-            json_body = request.get_json(silent=True)
+            json_body = _json_body()
             if request.get_data() and not isinstance(json_body, dict):
                 raise BadInput("The body is not a JSON object.", code="bad_json")
         self.values = {**request.form.to_dict(), **(json_body or {})}
@@ -51,6 +59,7 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise BadInput(f"The field {name} must be a string.", code="bad_field")
         value = str(value).strip()
+        _check_scalar_values(name, value)
         if "\x00" in value:  # PostgreSQL refuses NUL in text; no real field holds one
             raise BadInput(f"The field {name} contains a NUL character.", code="bad_field")
         if not value and required:
@@ -60,10 +69,17 @@ class Fields:
         return value
 
     def email(self, name, required=True, aliases=True):
-        value = self.text(name, required, max_length=254, aliases=aliases)
-        if value is not None and not EMAIL.match(value):
+        # Normalised first, so the checks apply to what is stored: lowercasing can lengthen
+        # a string ("\u0130" becomes two characters).
+        value = self.text(name, required, max_length=4 * MAX_EMAIL, aliases=aliases)
+        if value is None:
+            return None
+        value = normalize_email(value)
+        if len(value) > MAX_EMAIL:
+            raise BadInput(f"The field {name} is longer than {MAX_EMAIL} characters.", code="bad_field")
+        if not EMAIL.match(value):
             raise BadInput(f"The field {name} is not an email address.", code="bad_field")
-        return value.lower() if value else value
+        return value
 
     def email_list(self, name):
         """A comma-separated (or JSON list) roster, deduplicated in order; None when absent or
@@ -76,9 +92,10 @@ class Fields:
         for item in items:
             if not isinstance(item, str):
                 raise BadInput(f"The field {name} must list email addresses.", code="bad_field")
-            item = item.strip().lower()
+            _check_scalar_values(name, item)
+            item = normalize_email(item.strip()[:4 * MAX_EMAIL])
             if item and item not in emails:
-                if len(item) > 254 or not EMAIL.match(item):
+                if len(item) > MAX_EMAIL or not EMAIL.match(item):
                     raise BadInput(f"{item[:60]!r} in {name} is not an email address.", code="bad_field")
                 emails.append(item)
         if len(emails) > 1000:
@@ -88,9 +105,13 @@ class Fields:
     def date(self, name):
         value = self.text(name, max_length=10).replace("/", "-")
         try:
-            return datetime.strptime(value, "%Y-%m-%d").date()  # 2026-03-02, also 2026-3-2
+            day = datetime.strptime(value, "%Y-%m-%d").date()  # 2026-03-02, also 2026-3-2
         except ValueError:
             raise BadInput(f"The field {name} must be a date as YYYY-MM-DD.", code="bad_field") from None
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise BadInput(f"The field {name} must be a date between the years {MIN_YEAR} and {MAX_YEAR}.",
+                           code="bad_field")
+        return day
 
     def time(self, name):
         value = self.text(name, max_length=8)
@@ -148,6 +169,45 @@ class Fields:
         """The session a call names: class_name, class_date, start_time, end_time."""
         return Slot(self.text("class_name", max_length=200), self.date("class_date"),
                     self.time("start_time"), self.time("end_time"))
+
+
+def normalize_email(value):
+    """An email as it is stored and compared: NFC, then lowercase."""
+    return unicodedata.normalize("NFC", value).lower()
+
+
+def _check_scalar_values(name, value):
+    """Refuses text that is not a sequence of Unicode scalar values (a lone surrogate such as
+    JSON's "\\ud800"): it cannot be encoded to store, hash or compare."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(f"The field {name} is not valid Unicode text.", code="bad_field") from None
+
+
+def _json_body():
+    """The parsed JSON body, or None when it is not JSON; too deep a nesting is refused."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
+        too_deep = True
+    else:
+        too_deep = _depth_exceeds(body, MAX_JSON_DEPTH)
+    if too_deep:
+        raise BadInput(f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.", code="bad_json")
+    return body
+
+
+def _depth_exceeds(value, limit):
+    """Whether lists and objects in ``value`` nest deeper than ``limit`` (without recursion)."""
+    level = [value]
+    for _ in range(limit + 1):
+        level = [child for item in level if isinstance(item, (list, dict))
+                 for child in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return False
+    return True
 
 
 def _from_base64(value):

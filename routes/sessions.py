@@ -1,9 +1,10 @@
 """Class sessions, their rosters, and selfie check-in."""
 from models import STUDENT, TEACHER
 from routes.common import api_blueprint, endpoint, local_iso, records_json, rules
+from routes.limits import throttles
 from routes.roster_input import roster_emails
 from services import invitations, presence, reports, rosters, sessions
-from services.errors import BadInput
+from services.errors import BadInput, BadPresenceCode, FaceProblem
 
 bp = api_blueprint("sessions")
 
@@ -35,8 +36,15 @@ def get_class_attendance(fields, teacher):
 
 @endpoint(bp, "/mark_attendance", role=STUDENT)
 def mark_attendance(fields, student):
-    record = sessions.check_in(student, fields.slot(), fields.image(), rules(),
-                               presence_code=fields.text("presence_code", required=False, max_length=20))
+    mismatches = throttles().face_mismatch
+    mismatches.check(student.id)  # photo after photo, or code after code, to check a friend in
+    try:
+        record = sessions.check_in(student, fields.slot(), fields.image(), rules(),
+                                   presence_code=fields.text("presence_code", required=False, max_length=20))
+    except (FaceProblem, BadPresenceCode) as problem:
+        if problem.code in ("face_mismatch", "bad_presence_code"):
+            mismatches.count(student.id)
+        raise
     return {"SUCCESS": "Attendance marked.", "record": records_json([record])[0]}
 
 

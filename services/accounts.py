@@ -11,7 +11,7 @@ MAX_FACES = 10
 
 def register(role, email, name, password, photo, rules):
     """A new account enrolled with the one face in ``photo``, and its first token."""
-    encoding = faces.enrollment_encoding(photo, rules.max_image_pixels)
+    encoding = faces.registration_encoding(photo, rules.max_selfie_pixels)
     user = create_user(role, email, name, password, encoding, rules.password_method)
     if role == STUDENT:
         invitations.join_rosters(user, rules.timezone)  # rosters that named them before they enrolled
@@ -35,7 +35,7 @@ def add_face(user, photo, rules):
     """Enrolls one more photo of ``user``; matching then uses the closest of their faces."""
     if face_count(user) >= MAX_FACES:
         raise Conflict(f"You already have {MAX_FACES} faces enrolled, the most allowed.", code="too_many_faces")
-    encoding = faces.enrollment_encoding(photo, rules.max_image_pixels)
+    encoding = faces.enrollment_encoding(photo, rules.max_selfie_pixels)
     db.session.add(FaceEncoding(user_id=user.id, encoding=faces.to_bytes(encoding), created_at=clock.utc_naive()))
     db.session.flush()
 

@@ -2,9 +2,6 @@
 import functools
 import hashlib
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -12,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Token, User, db
 from services import clock
-from services.errors import TooManyAttempts, Unauthorized
+from services.errors import Unauthorized
 
 
 def hash_password(password, method):
@@ -41,47 +38,19 @@ def issue_token(user, ttl_seconds):
     return raw, expires_at
 
 
-class LoginThrottle:
-    """Counts recent failed logins per account and per client address, in this process."""
-
-    def __init__(self, limit=10, window_seconds=900):
-        self.limit, self.window = limit, window_seconds
-        self._failures = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key, now):
-        failures = self._failures[key]
-        while failures and failures[0] < now - self.window:
-            failures.popleft()
-        return failures
-
-    def check(self, *keys):
-        now = time.monotonic()
-        with self._lock:
-            if any(len(self._recent(k, now)) >= self.limit for k in keys):
-                raise TooManyAttempts("Too many failed logins; wait 15 minutes and try again.")
-
-    def failed(self, *keys):
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-
-    def succeeded(self, account_key):
-        with self._lock:
-            self._failures.pop(account_key, None)
-
-
 def login(role, email, password, rules, throttle, client_address):
-    """The user with this email, role and password, and a new token for them."""
-    account_key, address_key = ("account", role, email), ("address", client_address)
-    throttle.check(account_key, address_key)
+    """The user with this email, role and password, and a new token for them.
+
+    ``throttle`` (services.limits.Throttles) counts the attempt before the password is
+    checked, and failures per client address.
+    """
+    throttle.login_attempt(role, email, client_address)
     user = db.session.scalar(select(User).where(User.email == email, User.role == role))
     stored = user.password_hash if user else _dummy_hash(rules.password_method)
     if not check_password_hash(stored, password) or user is None:
-        throttle.failed(account_key, address_key)
+        throttle.login_failed(client_address)
         raise Unauthorized("Wrong email or password.", code="bad_credentials")
-    throttle.succeeded(account_key)
+    throttle.login_succeeded(role, email)
     return user, issue_token(user, rules.token_ttl)
 
 

@@ -24,6 +24,10 @@ SELFIE_DETECT_SIDE = 1024
 # background, not a second subject.
 BACKGROUND_FACE_RATIO = 0.4
 ROOM_HOG_PIXELS = 3_000_000
+# A selfie with no face on its small copy is looked at again with the class-photo detector,
+# on a copy of at most this many pixels (a 12 MP phone photo): the rescan's cost is bounded
+# whatever the upload's size, and a face too small to find at 12 MP is no selfie.
+SELFIE_RESCAN_PIXELS = 12_000_000
 HAAR_MIN_FACE = 36
 CONFIRM_FACE_SIZE = 110
 
@@ -52,7 +56,7 @@ def detect_selfie(pixels):
 
     One upsampled retry catches faces under HOG's 80 px window (small or distant selfies);
     when the copy was scaled down and still shows no face, the class-photo detector looks at
-    the full resolution, for a face that is small in a large photo.
+    the full resolution (at most SELFIE_RESCAN_PIXELS), for a face that is small in a large photo.
     """
     with timing.phase("detect"):
         height, width = pixels.shape[:2]
@@ -61,7 +65,11 @@ def detect_selfie(pixels):
         found = _hog(small, 0) or _hog(small, 1)
         if found or scale == 1.0:
             return [_clip(_scaled(box, 1.0 / scale), height, width) for box in found]
-    return detect_room(pixels)
+    rescan_scale = min(1.0, (SELFIE_RESCAN_PIXELS / (height * width)) ** 0.5)
+    if rescan_scale == 1.0:
+        return detect_room(pixels)
+    boxes = detect_room(resized(pixels, rescan_scale))
+    return [_clip(_scaled((b.top, b.right, b.bottom, b.left), 1.0 / rescan_scale), height, width) for b in boxes]
 
 
 def subjects(boxes):

@@ -5,6 +5,7 @@ pixels) -> compare: a selfie is verified against the student's own templates, an
 of a class photo are assigned one-to-one to the roster. Stored templates are written and
 read here too. Knows nothing of Flask or the database.
 """
+import collections
 import functools
 import threading
 from dataclasses import dataclass
@@ -17,11 +18,43 @@ from services.errors import FaceProblem
 from services.face_models import dlib_models
 from services.images import decode
 
+
+class _TurnSlot:
+    """One holder at a time, granted in order of arrival: a releasing holder hands the slot
+    to the longest waiter, so no newcomer overtakes a request already queued."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._held = False
+        self._queue = collections.deque()
+
+    def __enter__(self):
+        with self._lock:
+            if not self._held:
+                self._held = True
+                return self
+            turn = threading.Event()
+            self._queue.append(turn)
+        turn.wait()  # the slot is ours when set: the holder passed it on without freeing it
+        return self
+
+    def __exit__(self, *exc):
+        with self._lock:
+            if self._queue:
+                self._queue.popleft().set()
+            else:
+                self._held = False
+
+
 # dlib's encoder holds the GIL (~25 ms a face with OpenBLAS, ~100 ms without), so concurrent
 # check-ins in one process only take turns, and each one in flight stalls that process's other
 # threads (the reads) a bit longer. One at a time per process bounds both the stall and the
-# memory of decoded photos; waiting here releases the GIL.
-_pipeline_slot = threading.BoundedSemaphore(1)
+# memory of decoded photos; waiting here releases the GIL. Turns go in order of arrival.
+_pipeline_slot = _TurnSlot()
+# Registration is face work anyone can ask for without logging in. A registration holds this
+# before it queues for the pipeline and until it is done, so at most one registration per
+# process is in the pipeline's queue or running: a check-in waits behind at most one.
+_registration_slot = threading.BoundedSemaphore(1)
 
 
 def _one_at_a_time(pipeline):
@@ -72,6 +105,12 @@ def enrollment_encoding(data, max_pixels):
         raise FaceProblem(f"The photo shows {len(found)} faces; it must show only yours.",
                           code="multiple_faces")
     return encode(pixels, found)[0]
+
+
+def registration_encoding(data, max_pixels):
+    """enrollment_encoding for an unauthenticated registration: one at a time per process."""
+    with _registration_slot:
+        return enrollment_encoding(data, max_pixels)
 
 
 @_one_at_a_time

@@ -5,9 +5,12 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from services import timing
-from services.errors import NotAnImage, TooLarge
+from services.errors import ApiError, NotAnImage, TooLarge
 
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
+# A camera's widest panorama is about 8:1; a 1 x 50,000,000 strip costs seconds to decode
+# and scan and shows nobody.
+MAX_ASPECT_RATIO = 20
 
 # Pillow's own bomb check would raise at twice its default limit; ours runs first, from
 # the header, before any pixel is decoded.
@@ -28,6 +31,9 @@ def _decode(data, max_pixels):
     if image.format not in ACCEPTED_FORMATS:
         raise NotAnImage(f"{image.format} images are not accepted; send a JPEG, PNG or WebP photo.")
     width, height = image.size
+    if max(width, height) > MAX_ASPECT_RATIO * max(min(width, height), 1):
+        raise ApiError(f"The image is {width}x{height} pixels; a photo's longer side may be at most "
+                       f"{MAX_ASPECT_RATIO} times its shorter side.", code="bad_aspect_ratio", status=422)
     if width * height > max_pixels:
         raise TooLarge(f"The image has {width}x{height} pixels; the limit is {max_pixels} pixels.",
                        code="too_many_pixels")

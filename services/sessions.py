@@ -123,7 +123,7 @@ def check_in(student, slot, image, rules, presence_code=None):
     if record.status is not None:
         raise Conflict(f"Attendance is already recorded as {record.status}.", code="already_marked")
     presence.check(record.presence_secret, presence_code)
-    probes = faces.probe_encodings(image, rules.max_image_pixels)
+    probes = faces.probe_encodings(image, rules.max_selfie_pixels)
     _, known = templates([student.id])
     distance = faces.verify(probes, known)
     if distance > rules.face_tolerance:

@@ -105,3 +105,13 @@ def test_class_photos_need_no_code(client, teacher, student, at):
                     image_file=(io.BytesIO(fixture_bytes("obama_2.jpg")), "room.jpg"), **slot_fields(START))
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["present"] == ["obama@school.test"]
+
+
+def test_wrong_codes_are_rate_limited_like_face_mismatches(client, teacher, student, at):
+    at(NOON)
+    create_class(client, teacher, require_code="1")
+    for guess in range(5):
+        assert_error(check_in(client, student, presence_code=f"00000{guess}"), 422, "bad_presence_code")
+    assert_error(check_in(client, student, presence_code=presence_code(client, teacher)["presence_code"]),
+                 429, "too_many_mismatches")
+    assert unmarked()

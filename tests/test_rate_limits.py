@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from models import STUDENT, User, db
+from models import User, db
 from services import auth, faces
-from tests.helpers import NOON, PASSWORD, START, assert_error, check_in, concurrently, create_class, post
+from tests.helpers import NOON, PASSWORD, assert_error, check_in, concurrently, create_class, post
 
 REDIS_URL = "redis://127.0.0.1:6379/9"  # this project's own database number on the test machine
 

@@ -1,6 +1,5 @@
 """Request bodies: uploads stay in memory, and a form with too many parts is told so."""
 import base64
-import io
 import os
 import tempfile
 

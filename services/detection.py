@@ -28,6 +28,10 @@ ROOM_HOG_PIXELS = 3_000_000
 # on a copy of at most this many pixels (a 12 MP phone photo): the rescan's cost is bounded
 # whatever the upload's size, and a face too small to find at 12 MP is no selfie.
 SELFIE_RESCAN_PIXELS = 12_000_000
+# ... and only when the upload carries real detail: a camera photo's JPEG or WebP takes about
+# 0.1 to 0.5 bytes a pixel, while a nearly flat image of millions of pixels fits in a few
+# kilobytes, and scanning it closely would cost seconds of CPU to find nothing.
+SELFIE_RESCAN_MIN_BYTES_PER_PIXEL = 0.02
 HAAR_MIN_FACE = 36
 CONFIRM_FACE_SIZE = 110
 
@@ -51,19 +55,22 @@ def _hog(pixels, upsample):
     return [(r.top(), r.right(), r.bottom(), r.left()) for r in dlib_models().face_detector(pixels, upsample)]
 
 
-def detect_selfie(pixels):
+def detect_selfie(pixels, upload_size=None):
     """Face boxes found on a copy at most SELFIE_DETECT_SIDE wide.
 
     One upsampled retry catches faces under HOG's 80 px window (small or distant selfies);
     when the copy was scaled down and still shows no face, the class-photo detector looks at
     the full resolution (at most SELFIE_RESCAN_PIXELS), for a face that is small in a large photo.
+    Neither runs on a large, nearly flat image (``upload_size`` bytes for its pixels): it holds
+    no small face, and they would cost it seconds of CPU.
     """
+    height, width = pixels.shape[:2]
+    flat = upload_size is not None and upload_size < SELFIE_RESCAN_MIN_BYTES_PER_PIXEL * height * width
     with timing.phase("detect"):
-        height, width = pixels.shape[:2]
         scale = min(1.0, SELFIE_DETECT_SIDE / max(height, width))
         small = resized(pixels, scale)
-        found = _hog(small, 0) or _hog(small, 1)
-        if found or scale == 1.0:
+        found = _hog(small, 0) or ([] if flat and scale < 1.0 else _hog(small, 1))
+        if found or scale == 1.0 or flat:
             return [_clip(_scaled(box, 1.0 / scale), height, width) for box in found]
     rescan_scale = min(1.0, (SELFIE_RESCAN_PIXELS / (height * width)) ** 0.5)
     if rescan_scale == 1.0:

@@ -97,7 +97,7 @@ def _encode_crops(crops):
 def enrollment_encoding(data, max_pixels):
     """The encoding of the one face in an enrollment photo."""
     pixels = decode(data, max_pixels)
-    found = subjects(detect_selfie(pixels))
+    found = subjects(detect_selfie(pixels, len(data)))
     if not found:
         raise FaceProblem("No face was found in the photo; use a well-lit, front-facing photo.",
                           code="no_face")
@@ -117,7 +117,7 @@ def registration_encoding(data, max_pixels):
 def probe_encodings(data, max_pixels):
     """Encodings of every face in a check-in selfie (the subject may not be alone)."""
     pixels = decode(data, max_pixels)
-    boxes = detect_selfie(pixels)
+    boxes = detect_selfie(pixels, len(data))
     if not boxes:
         raise FaceProblem("No face was found in the selfie; face the camera in good light.",
                           code="no_face")

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from models import FaceEncoding, User, db
 from services import detection, faces, images
 from services.errors import FaceProblem
+from services.face_models import dlib_models
 from tests.helpers import NOON, PASSWORD, START, assert_error, create_class, post, slot_fields
-from tests.hostile_images import blank_png, issue_images
+from tests.hostile_images import blank_png, blank_webp, issue_images
 
 ISSUE_IMAGES = issue_images()
 
@@ -184,3 +185,25 @@ def test_check_ins_take_the_pipeline_in_order_of_arrival(monkeypatch):
     for thread in threads:
         thread.join(10)
     assert order == ["0", "1", "2", "3", "4", "5"]
+
+
+@pytest.mark.face
+def test_a_few_kilobytes_of_flat_image_cost_well_under_a_second(client):
+    flat = blank_webp(5000, 5000)  # just under MAX_SELFIE_PIXELS, a few dozen KB
+    assert len(flat) < 0.02 * 5000 * 5000
+    dlib_models()  # loaded once per process, before any request in production
+    began = time.process_time()
+    assert_error(_register(client, flat), 422, "no_face")
+    assert time.process_time() - began < 1.0
+    _nothing_written()
+
+
+@pytest.mark.face
+def test_a_detailed_large_photo_is_still_rescanned_at_full_resolution(monkeypatch):
+    rescanned = []
+    monkeypatch.setattr(detection, "_hog", lambda pixels, upsample: [])
+    monkeypatch.setattr(detection, "detect_room", lambda pixels: rescanned.append(pixels.shape) or [])
+    pixels = np.zeros((3000, 4000, 3), dtype=np.uint8)
+    detection.detect_selfie(pixels, upload_size=3_000_000)  # what a 12 MP camera JPEG weighs
+    detection.detect_selfie(pixels, upload_size=60_000)  # a flat image of the same size
+    assert rescanned == [(3000, 4000, 3)]

@@ -12,6 +12,8 @@ bp = api_blueprint("accounts")
 def profile_json(user, token=None, expires_at=None):
     body = {"email_id": user.email, "name": user.name, "user_type": user.role,
             "faces_enrolled": accounts.face_count(user), "create_datetime": local_iso(user.created_at)}
+    if user.role == STUDENT:  # whose records these are, so an unexpected one can be disputed
+        body["teachers"] = [{"email_id": t.email, "name": t.name} for t in accounts.teachers_of(user)]
     if token:
         body.update(token=token, token_expires_at=local_iso(expires_at))
     return body

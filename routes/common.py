@@ -78,6 +78,7 @@ def _record_json(row, now_local, iso):
         "class_name": row.class_name,
         "student_email_id": row.student_email,
         "teacher_email_id": row.teacher_email,
+        "teacher_name": row.teacher_name,
         "attendance_marked": 1 if row.status == "present" else 0,
         "class_date": row.class_date.isoformat(),
         "start_time": _hhmm(row.starts_at),

@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from models import FaceEncoding, User, db
+from models import AttendanceRecord, ClassSession, FaceEncoding, User, db
 from services import auth, clock, faces
 from services.errors import Conflict
 
@@ -40,3 +40,12 @@ def add_face(user, photo, rules):
 
 def face_count(user):
     return db.session.scalar(select(func.count()).where(FaceEncoding.user_id == user.id))
+
+
+def teachers_of(student):
+    """(email, name) of every teacher who owns one of the student's records, by email."""
+    return db.session.execute(
+        select(User.email, User.name).distinct()
+        .join(ClassSession, ClassSession.teacher_id == User.id)
+        .join(AttendanceRecord, AttendanceRecord.session_id == ClassSession.id)
+        .where(AttendanceRecord.student_id == student.id).order_by(User.email)).all()

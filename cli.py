@@ -4,6 +4,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.engine import make_url
 
+import cli_admin
 from models import db
 from services import auth
 
@@ -41,3 +42,4 @@ def show_config():
 def register(app):
     for group in (tokens, config_group):
         app.cli.add_command(group)
+    cli_admin.register(app)

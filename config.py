@@ -25,7 +25,10 @@ SETTINGS = {
     "TIMEZONE": ("UTC", "IANA time zone of the school's wall-clock class times"),
     "CORS_ORIGINS": ("*", "comma-separated origins allowed to call the API from a browser"),
     "PASSWORD_HASH": ("scrypt:32768:8:1", "how passwords are hashed (Werkzeug method); lower it only in tests"),
+    "TEACHER_SIGNUP": ("approval", "`approval`: new teachers wait for an admin; `open`: anyone may; `closed`: only admins create teachers"),
+    "STUDENT_EMAIL_DOMAINS": ("*", "comma-separated email domains students may self-enroll with (`*`: any)"),
 }
+SIGNUP_MODES = ("approval", "open", "closed")
 
 
 def _env(name):
@@ -74,6 +77,16 @@ def _time_zone(name):
     return name
 
 
+def _signup(value):
+    if value not in SIGNUP_MODES:
+        raise SystemExit(f"TEACHER_SIGNUP={value!r} must be one of {', '.join(SIGNUP_MODES)}")
+    return value
+
+
+def _domains(value):
+    return tuple(d.strip().lower().lstrip("@") for d in value.split(",") if d.strip() not in ("", "*"))
+
+
 _READERS = {
     "SQLALCHEMY_DATABASE_URI": _database_url,
     "SECRET_KEY": _secret_key,
@@ -88,6 +101,8 @@ _READERS = {
     "TIMEZONE": lambda: _time_zone(_env("TIMEZONE")),
     "CORS_ORIGINS": lambda: [o.strip() for o in _env("CORS_ORIGINS").split(",") if o.strip()],
     "PASSWORD_HASH": lambda: _env("PASSWORD_HASH"),
+    "TEACHER_SIGNUP": lambda: _signup(_env("TEACHER_SIGNUP")),
+    "STUDENT_EMAIL_DOMAINS": lambda: _domains(_env("STUDENT_EMAIL_DOMAINS")),
 }
 
 
@@ -121,6 +136,8 @@ class Rules:
     photo_tolerance: float
     photo_review_band: float
     photo_margin: float
+    teacher_signup: str = "approval"
+    student_email_domains: tuple = ()
 
     @classmethod
     def from_config(cls, config):
@@ -128,4 +145,10 @@ class Rules:
                    password_method=config["PASSWORD_HASH"], grace_minutes=config["CHECKIN_GRACE_MINUTES"],
                    max_image_pixels=config["MAX_IMAGE_PIXELS"], face_tolerance=config["FACE_TOLERANCE"],
                    photo_tolerance=config["PHOTO_TOLERANCE"], photo_review_band=config["PHOTO_REVIEW_BAND"],
-                   photo_margin=config["PHOTO_MARGIN"])
+                   photo_margin=config["PHOTO_MARGIN"], teacher_signup=_signup(config["TEACHER_SIGNUP"]),
+                   student_email_domains=_domains_of(config["STUDENT_EMAIL_DOMAINS"]))
+
+
+def _domains_of(value):
+    """Overrides may give the domains as a string, as the environment does."""
+    return _domains(value) if isinstance(value, str) else tuple(value)

@@ -2,24 +2,46 @@
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from models import AttendanceRecord, ClassSession, FaceEncoding, User, db
+from models import STUDENT, TEACHER, AttendanceRecord, ClassSession, FaceEncoding, User, db
 from services import auth, clock, faces
-from services.errors import Conflict
+from services.errors import Conflict, Forbidden
 
 MAX_FACES = 10
 
 
 def register(role, email, name, password, photo, rules):
-    """A new account enrolled with the one face in ``photo``, and its first token."""
+    """A new account enrolled with the one face in ``photo``, and its first token.
+
+    Under TEACHER_SIGNUP=approval a teacher's account waits for an admin: (user, (None, None)).
+    """
+    check_signup(role, email, rules)
     encoding = faces.enrollment_encoding(photo, rules.max_image_pixels)
-    user = create_user(role, email, name, password, encoding, rules.password_method)
+    pending = role == TEACHER and rules.teacher_signup == "approval"
+    user = create_user(role, email, name, password, encoding, rules.password_method,
+                       status="pending_approval" if pending else "active")
+    if pending:
+        return user, (None, None)
     return user, auth.issue_token(user, rules.token_ttl)
 
 
-def create_user(role, email, name, password, encoding, password_method):
-    user = User(email=email, role=role, name=name, created_at=clock.utc_naive(),
+def check_signup(role, email, rules):
+    """Who may create their own account: TEACHER_SIGNUP and STUDENT_EMAIL_DOMAINS."""
+    if role == TEACHER and rules.teacher_signup == "closed":
+        raise Forbidden("Teacher accounts are created by the school's administrators; ask them.",
+                        code="signup_closed")
+    if role == STUDENT and rules.student_email_domains \
+            and email.rpartition("@")[2] not in rules.student_email_domains:
+        raise Forbidden("Students enroll with their school email address ("
+                        + ", ".join("@" + d for d in rules.student_email_domains) + ").", code="email_domain")
+
+
+def create_user(role, email, name, password, encoding, password_method, status="active"):
+    """A new account; ``encoding`` None enrolls no face (admins, teachers an admin creates)."""
+    user = User(email=email, role=role, name=name, created_at=clock.utc_naive(), status=status,
                 password_hash=auth.hash_password(password, password_method))
-    user.faces.append(FaceEncoding(encoding=faces.to_bytes(encoding), created_at=user.created_at))
+    if encoding is not None:
+        user.faces.append(FaceEncoding(encoding=faces.to_bytes(encoding), created_at=user.created_at,
+                                       source="enrollment"))
     db.session.add(user)
     try:
         db.session.flush()
@@ -34,7 +56,8 @@ def add_face(user, photo, rules):
     if face_count(user) >= MAX_FACES:
         raise Conflict(f"You already have {MAX_FACES} faces enrolled, the most allowed.", code="too_many_faces")
     encoding = faces.enrollment_encoding(photo, rules.max_image_pixels)
-    db.session.add(FaceEncoding(user_id=user.id, encoding=faces.to_bytes(encoding), created_at=clock.utc_naive()))
+    db.session.add(FaceEncoding(user_id=user.id, encoding=faces.to_bytes(encoding), created_at=clock.utc_naive(),
+                                source="add_face"))
     db.session.flush()
 
 

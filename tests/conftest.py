@@ -44,8 +44,10 @@ def settings(database_url):
 
 
 @pytest.fixture
-def app(settings):
-    app = create_app(settings)
+def app(settings, request):
+    # @pytest.mark.settings(TEACHER_SIGNUP="open") changes settings for one test
+    marker = request.node.get_closest_marker("settings")
+    app = create_app({**settings, **(marker.kwargs if marker else {})})
     with app.app_context():
         yield app
         db.session.remove()

@@ -51,6 +51,7 @@ def test_register_student_enrolls_the_face_and_returns_a_token(client):
 
 
 @pytest.mark.face
+@pytest.mark.settings(TEACHER_SIGNUP="open")
 def test_register_teacher_takes_name_under_either_field(client):
     response = register(client, "register_teacher", email="t@school.test", photo_name="biden.jpg",
                         name=None, teacher_name="Joe")
@@ -118,6 +119,7 @@ def test_photo_with_two_people_is_refused(client):
 
 
 @pytest.mark.face
+@pytest.mark.settings(TEACHER_SIGNUP="open")
 def test_second_registration_of_an_email_conflicts(client):
     assert register(client).status_code == 200
     response = register(client, email="OBAMA@school.test")
@@ -218,7 +220,7 @@ def test_profile_is_only_for_its_owner(client, student, make_user):
     assert ok.status_code == 200
     assert ok.get_json() | {"create_datetime": None} == {
         "email_id": email, "name": "Barack", "user_type": 0, "faces_enrolled": 1, "create_datetime": None,
-        "teachers": []}
+        "status": "active", "teachers": []}
     make_user("other@school.test")
     assert_error(post(client, "get_profile", token, email_id="other@school.test"), 403, "not_yours")
     assert_error(post(client, "get_profile", token, email_id=email, user_type="1"), 403, "wrong_role")

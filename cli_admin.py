@@ -1,0 +1,99 @@
+"""`flask --app app users ...`: the admin endpoints as commands, so a school can script them."""
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from models import ADMIN, STUDENT, TEACHER, USER_STATUSES, db
+from services import admin, audit
+from services.errors import ApiError
+
+users = AppGroup("users", help="Accounts: create admins and teachers, approve, suspend, erase.")
+ROLES = {"student": STUDENT, "teacher": TEACHER, "admin": ADMIN}
+role_option = click.option("--role", type=click.Choice(list(ROLES)), default="teacher", show_default=True,
+                           help="The account's role (one email may hold a student and a teacher account).")
+
+
+def _password(from_stdin):
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise click.UsageError("No password on standard input.")
+        return password
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _run(action):
+    """Runs a service call in one transaction; an ApiError becomes a clean failure."""
+    try:
+        result = action()
+        db.session.commit()
+        return result
+    except ApiError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc.message} ({exc.code})") from None
+
+
+def _create(role, email, name, from_stdin):
+    password = _password(from_stdin)
+    _run(lambda: admin.create_account(None, role, email.lower(), name or email.split("@")[0], password,
+                                      current_app.config["PASSWORD_HASH"]))
+    click.echo(f"{[k for k, v in ROLES.items() if v == role][0].title()} {email.lower()} created.")
+
+
+@users.command("create-admin")
+@click.argument("email")
+@click.option("--name", help="Display name (default: the part of the email before @).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input, not a prompt.")
+def create_admin(email, name, password_stdin):
+    """Create an administrator account (no face needed); they log in with POST /api/v1/login_admin."""
+    _create(ADMIN, email, name, password_stdin)
+
+
+@users.command("create-teacher")
+@click.argument("email")
+@click.option("--name", help="Display name (default: the part of the email before @).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input, not a prompt.")
+def create_teacher(email, name, password_stdin):
+    """Create an active teacher account (whatever TEACHER_SIGNUP says)."""
+    _create(TEACHER, email, name, password_stdin)
+
+
+@users.command("list")
+@click.option("--role", type=click.Choice(list(ROLES)))
+@click.option("--status", type=click.Choice(USER_STATUSES))
+def list_users(role, status):
+    """List accounts: email, role, status, faces enrolled."""
+    for user, faces in admin.list_users(ROLES.get(role), status):
+        role_name = admin.ROLE_NAMES[user.role]
+        click.echo(f"{user.email}\t{role_name}\t{user.status}\t{faces} faces\t{user.name}")
+
+
+@users.command("set-status")
+@click.argument("email")
+@click.argument("action", type=click.Choice(list(admin.ACTIONS)))
+@role_option
+def set_status(email, action, role):
+    """approve a pending teacher, suspend an account (its tokens stop working at once), or reactivate it."""
+    user = _run(lambda: admin.set_status(_Console, admin.find_user(email.lower(), ROLES[role]), action))
+    click.echo(f"{user.email} is now {user.status}.")
+
+
+@users.command("audit")
+@click.option("--kind", help="Only entries of this kind (e.g. recognition, erase.account).")
+@click.option("--limit", type=int, default=100, show_default=True)
+def audit_log(kind, limit):
+    """Print the audit log, newest first."""
+    for e in audit.entries(kind=kind, limit_offset=(limit, 0)):
+        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}\t{e.kind}\t{e.actor_email or '-'}\t{e.subject_email or '-'}\t"
+                   f"{e.detail or ''}")
+
+
+class _Console:
+    """The command line as an actor: not an account, so never equal to the target."""
+    id = None
+
+
+def register(app):
+    app.cli.add_command(users)

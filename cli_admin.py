@@ -6,7 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from models import ADMIN, STUDENT, TEACHER, USER_STATUSES, db
-from services import admin, audit
+from services import admin, audit, privacy
 from services.errors import ApiError
 
 users = AppGroup("users", help="Accounts: create admins and teachers, approve, suspend, erase.")
@@ -90,6 +90,42 @@ def audit_log(kind, limit):
                    f"{e.detail or ''}")
 
 
+@users.command("erase")
+@click.argument("email")
+@role_option
+def erase(email, role):
+    """Erase an account: faces, tokens, email and name (records stay pseudonymised unless ERASE_ATTENDANCE)."""
+    user = admin.find_user(email.lower(), ROLES[role])
+    outcome = _run(lambda: privacy.erase_user(user, None, current_app.config["ERASE_ATTENDANCE"]))
+    click.echo(f"Erased; the account is now {user.email}: {outcome}")
+
+
+@users.command("transfer-sessions")
+@click.argument("from_email")
+@click.argument("to_email")
+def transfer_sessions(from_email, to_email):
+    """Hand every session of a (former) teacher to another teacher."""
+    moved = _run(lambda: privacy.transfer_sessions(None, admin.find_user(from_email.lower(), TEACHER),
+                                                   admin.find_user(to_email.lower(), TEACHER)))
+    click.echo(f"{moved} sessions now belong to {to_email.lower()}.")
+
+
+privacy_group = AppGroup("privacy", help="Biometric data: retention and the template key.")
+
+
+@privacy_group.command("purge")
+def purge():
+    """Erase the face templates of students not seen for FACE_RETENTION_DAYS (safe to run from cron)."""
+    days = current_app.config["FACE_RETENTION_DAYS"]
+    if days <= 0:
+        click.echo("FACE_RETENTION_DAYS is 0: face templates are kept; nothing erased.")
+        return
+    erased = _run(lambda: privacy.purge_stale_faces(days))
+    for email in erased:
+        click.echo(f"erased the faces of {email}")
+    click.echo(f"{len(erased)} students' faces erased (unseen for {days} days).")
+
+
 class _Console:
     """The command line as an actor: not an account, so never equal to the target."""
     id = None
@@ -97,3 +133,4 @@ class _Console:
 
 def register(app):
     app.cli.add_command(users)
+    app.cli.add_command(privacy_group)

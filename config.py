@@ -26,6 +26,8 @@ SETTINGS = {
     "CORS_ORIGINS": ("*", "comma-separated origins allowed to call the API from a browser"),
     "PASSWORD_HASH": ("scrypt:32768:8:1", "how passwords are hashed (Werkzeug method); lower it only in tests"),
     "TEACHER_SIGNUP": ("approval", "`approval`: new teachers wait for an admin; `open`: anyone may; `closed`: only admins create teachers"),
+    "ERASE_ATTENDANCE": ("0", "1: erasing a student also deletes their attendance records (default: kept, pseudonymised)"),
+    "FACE_RETENTION_DAYS": ("0", "`privacy purge` erases the faces of students unseen this many days (0: keep)"),
     "STUDENT_EMAIL_DOMAINS": ("*", "comma-separated email domains students may self-enroll with (`*`: any)"),
 }
 SIGNUP_MODES = ("approval", "open", "closed")
@@ -103,6 +105,8 @@ _READERS = {
     "PASSWORD_HASH": lambda: _env("PASSWORD_HASH"),
     "TEACHER_SIGNUP": lambda: _signup(_env("TEACHER_SIGNUP")),
     "STUDENT_EMAIL_DOMAINS": lambda: _domains(_env("STUDENT_EMAIL_DOMAINS")),
+    "ERASE_ATTENDANCE": lambda: _env("ERASE_ATTENDANCE").strip().lower() in ("1", "true", "yes", "on"),
+    "FACE_RETENTION_DAYS": lambda: int(_env("FACE_RETENTION_DAYS")),
 }
 
 
@@ -138,6 +142,8 @@ class Rules:
     photo_margin: float
     teacher_signup: str = "approval"
     student_email_domains: tuple = ()
+    erase_attendance: bool = False
+    face_retention_days: int = 0
 
     @classmethod
     def from_config(cls, config):
@@ -146,7 +152,9 @@ class Rules:
                    max_image_pixels=config["MAX_IMAGE_PIXELS"], face_tolerance=config["FACE_TOLERANCE"],
                    photo_tolerance=config["PHOTO_TOLERANCE"], photo_review_band=config["PHOTO_REVIEW_BAND"],
                    photo_margin=config["PHOTO_MARGIN"], teacher_signup=_signup(config["TEACHER_SIGNUP"]),
-                   student_email_domains=_domains_of(config["STUDENT_EMAIL_DOMAINS"]))
+                   student_email_domains=_domains_of(config["STUDENT_EMAIL_DOMAINS"]),
+                   erase_attendance=bool(config["ERASE_ATTENDANCE"]),
+                   face_retention_days=int(config["FACE_RETENTION_DAYS"]))
 
 
 def _domains_of(value):

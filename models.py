@@ -46,7 +46,7 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # erased: the row stays, scrubbed of every personal detail, so the register keeps its records
     status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
-    # the last login or recognition: FACE_RETENTION_DAYS counts from it (created_at before any)
+    # the last login; FACE_RETENTION_DAYS counts from it or the last recognition, whichever is later
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     faces: Mapped[list["FaceEncoding"]] = relationship(

@@ -3,8 +3,8 @@ import json
 
 from models import ADMIN, TEACHER, USER_STATUSES
 from routes.common import api_blueprint, endpoint, local_iso, rules
-from services import admin, audit
-from services.errors import BadInput
+from services import admin, audit, privacy
+from services.errors import BadInput, Conflict
 
 bp = api_blueprint("admin")
 
@@ -73,3 +73,22 @@ def admin_audit_log(fields, _admin):
     kind = fields.text("kind", required=False, max_length=40, aliases=False)
     return [audit_json(e) for e in audit.entries(actor.id if actor else None, subject.id if subject else None,
                                                  kind, fields.page())]
+
+
+@endpoint(bp, "/admin_erase_user", role=ADMIN, email_field="email_id")
+def admin_erase_user(fields, caller):
+    user = target(fields)
+    if user.id == caller.id:
+        raise Conflict("Erase your own account with delete_my_account.", code="own_account")
+    outcome = privacy.erase_user(user, caller, rules().erase_attendance)
+    return {"SUCCESS": "The account, its faces and tokens are erased.", "placeholder_email_id": user.email,
+            **outcome}
+
+
+@endpoint(bp, "/admin_transfer_sessions", role=ADMIN, email_field="email_id")
+def admin_transfer_sessions(fields, caller):
+    """Hands a (former) teacher's sessions, with their records, to another teacher."""
+    from_teacher = admin.find_user(fields.email("from_email_id", aliases=False), TEACHER)
+    to_teacher = admin.find_user(fields.email("to_email_id", aliases=False), TEACHER)
+    moved = privacy.transfer_sessions(caller, from_teacher, to_teacher)
+    return {"SUCCESS": f"{moved} sessions now belong to {to_teacher.email}.", "sessions": moved}

@@ -116,8 +116,10 @@ def check_in(student, slot, image, rules):
     _check_open(record, rules)
     if record.status is not None:
         raise Conflict(f"Attendance is already recorded as {record.status}.", code="already_marked")
-    probes = faces.probe_encodings(image, rules.max_image_pixels)
     _, known = templates([student.id])
+    if not len(known):
+        raise Conflict("You have no face enrolled; enroll one with add_face first.", code="no_face_enrolled")
+    probes = faces.probe_encodings(image, rules.max_image_pixels)
     distance = faces.verify(probes, known)
     if distance > rules.face_tolerance:
         raise FaceProblem("The face in the selfie does not match your enrolled face.", code="face_mismatch")

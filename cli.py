@@ -11,7 +11,7 @@ from services import auth
 tokens = AppGroup("tokens", help="Login tokens.")
 config_group = AppGroup("config", help="The effective configuration.")
 
-SECRET_SETTINGS = ("SECRET_KEY",)
+SECRET_SETTINGS = ("SECRET_KEY", "FACE_KEY")
 
 
 @tokens.command("prune")

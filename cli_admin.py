@@ -1,12 +1,13 @@
 """`flask --app app users ...`: the admin endpoints as commands, so a school can script them."""
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from models import ADMIN, STUDENT, TEACHER, USER_STATUSES, db
-from services import admin, audit, privacy
+from services import admin, audit, privacy, sealing
 from services.errors import ApiError
 
 users = AppGroup("users", help="Accounts: create admins and teachers, approve, suspend, erase.")
@@ -124,6 +125,36 @@ def purge():
     for email in erased:
         click.echo(f"erased the faces of {email}")
     click.echo(f"{len(erased)} students' faces erased (unseen for {days} days).")
+
+
+@privacy_group.command("rotate-key")
+@click.option("--new-key-stdin", is_flag=True, help="Read the new key (64 hex digits) from standard input "
+              "instead of generating one.")
+def rotate_key(new_key_stdin):
+    """Re-seal every face template under a new FACE_KEY."""
+    old_key = current_app.extensions["rollcall_rules"].face_key
+    text = sys.stdin.readline().strip() if new_key_stdin else sealing.new_key_text()
+    try:
+        new_key = sealing.parse_key(text)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    key_file = Path(current_app.config["FACE_KEY_FILE"]) if current_app.config.get("FACE_KEY_FILE") else None
+    staged = key_file.with_name("face_key.new") if key_file else None
+    if staged:  # the new key is on disk before any template depends on it
+        staged.write_text(text)
+        staged.chmod(0o600)
+    try:
+        count = _run(lambda: privacy.reseal_all(old_key, new_key))
+    except Exception:
+        if staged:
+            staged.unlink(missing_ok=True)
+        raise
+    if staged:
+        staged.replace(key_file)
+        click.echo(f"{count} face templates re-sealed; the new key is in {key_file}. Restart the server.")
+    else:
+        click.echo(f"{count} face templates re-sealed. Set FACE_KEY to the new key on every instance "
+                   "and restart them" + ("." if new_key_stdin else f":\n{text}"))
 
 
 class _Console:

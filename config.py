@@ -4,9 +4,11 @@ The README's configuration table is checked against ``SETTINGS`` by a test.
 """
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from services.sealing import new_key_text, parse_key
 
 INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
 
@@ -14,6 +16,8 @@ INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
 SETTINGS = {
     "DATABASE_URL": ("sqlite:///instance/rollcall.db", "SQLAlchemy URL of the database; PostgreSQL in production"),
     "SECRET_KEY": ("generated once into instance/secret_key", "Flask secret key"),
+    "FACE_KEY": ("generated once into instance/face_key",
+                 "64 hex digits: the AES-256-GCM key that seals face templates (keep it out of database backups)"),
     "TOKEN_TTL": ("2592000", "seconds a login token stays valid (30 days)"),
     "FACE_TOLERANCE": ("0.55", "largest face distance accepted as the same person (see Face matching)"),
     "PHOTO_TOLERANCE": ("0.62", "class photos: largest distance at which a face may be a roster student"),
@@ -51,6 +55,27 @@ def _secret_key():
         except FileExistsError:
             pass
     return path.read_text().strip()
+
+
+def _face_key():
+    """FACE_KEY from the environment, else a key generated once into instance/face_key."""
+    text = os.environ.get("FACE_KEY")
+    if not text:
+        path = INSTANCE_DIR / "face_key"
+        if not path.exists():
+            INSTANCE_DIR.mkdir(exist_ok=True)
+            try:  # O_EXCL, as for the secret key: concurrent starts keep one key
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as f:
+                    f.write(new_key_text())
+            except FileExistsError:
+                pass
+        text = path.read_text().strip()
+    try:
+        parse_key(text)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    return text
 
 
 def _database_url():
@@ -92,6 +117,7 @@ def _domains(value):
 _READERS = {
     "SQLALCHEMY_DATABASE_URI": _database_url,
     "SECRET_KEY": _secret_key,
+    "FACE_KEY": _face_key,
     "TOKEN_TTL": lambda: int(_env("TOKEN_TTL")),
     "FACE_TOLERANCE": lambda: float(_env("FACE_TOLERANCE")),
     "PHOTO_TOLERANCE": lambda: float(_env("PHOTO_TOLERANCE")),
@@ -124,6 +150,9 @@ def load(overrides=None):
     overrides = dict(overrides or {})
     config = {key: read() for key, read in _READERS.items() if key not in overrides}
     config.update(overrides)
+    # where `privacy rotate-key` keeps the new key: the file, unless the key is given from outside
+    generated = "FACE_KEY" not in overrides and not os.environ.get("FACE_KEY")
+    config.setdefault("FACE_KEY_FILE", str(INSTANCE_DIR / "face_key") if generated else None)
     config["SQLALCHEMY_DATABASE_URI"] = database_driver_url(config["SQLALCHEMY_DATABASE_URI"])
     return config
 
@@ -144,6 +173,7 @@ class Rules:
     student_email_domains: tuple = ()
     erase_attendance: bool = False
     face_retention_days: int = 0
+    face_key: bytes = field(default=b"", repr=False)  # never printed in a traceback or log
 
     @classmethod
     def from_config(cls, config):
@@ -154,7 +184,8 @@ class Rules:
                    photo_margin=config["PHOTO_MARGIN"], teacher_signup=_signup(config["TEACHER_SIGNUP"]),
                    student_email_domains=_domains_of(config["STUDENT_EMAIL_DOMAINS"]),
                    erase_attendance=bool(config["ERASE_ATTENDANCE"]),
-                   face_retention_days=int(config["FACE_RETENTION_DAYS"]))
+                   face_retention_days=int(config["FACE_RETENTION_DAYS"]),
+                   face_key=parse_key(config["FACE_KEY"]))
 
 
 def _domains_of(value):

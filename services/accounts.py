@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from models import STUDENT, TEACHER, AttendanceRecord, ClassSession, FaceEncoding, User, db
-from services import auth, clock, faces
+from services import auth, clock, faces, sealing
 from services.errors import Conflict, Forbidden
 
 MAX_FACES = 10
@@ -18,7 +18,7 @@ def register(role, email, name, password, photo, rules):
     encoding = faces.enrollment_encoding(photo, rules.max_image_pixels)
     pending = role == TEACHER and rules.teacher_signup == "approval"
     user = create_user(role, email, name, password, encoding, rules.password_method,
-                       status="pending_approval" if pending else "active")
+                       status="pending_approval" if pending else "active", face_key=rules.face_key)
     if pending:
         return user, (None, None)
     return user, auth.issue_token(user, rules.token_ttl)
@@ -35,20 +35,28 @@ def check_signup(role, email, rules):
                         + ", ".join("@" + d for d in rules.student_email_domains) + ").", code="email_domain")
 
 
-def create_user(role, email, name, password, encoding, password_method, status="active"):
-    """A new account; ``encoding`` None enrolls no face (admins, teachers an admin creates)."""
+def create_user(role, email, name, password, encoding, password_method, status="active", face_key=None):
+    """A new account; ``encoding`` None enrolls no face (admins, teachers an admin creates).
+    A face is sealed under ``face_key`` (config.Rules.face_key) and bound to the account's id."""
     user = User(email=email, role=role, name=name, created_at=clock.utc_naive(), status=status,
                 password_hash=auth.hash_password(password, password_method))
-    if encoding is not None:
-        user.faces.append(FaceEncoding(encoding=faces.to_bytes(encoding), created_at=user.created_at,
-                                       source="enrollment"))
     db.session.add(user)
     try:
         db.session.flush()
     except IntegrityError:
         raise Conflict("An account with this email already exists; log in instead.",
                        code="email_taken") from None
+    if encoding is not None:
+        db.session.add(FaceEncoding(user_id=user.id, encoding=seal_template(face_key, user.id, encoding),
+                                    created_at=user.created_at, source="enrollment"))
+        db.session.flush()
     return user
+
+
+def seal_template(face_key, owner_id, encoding):
+    if not face_key:
+        raise ValueError("A face template is only ever stored sealed: pass the FACE_KEY.")
+    return sealing.seal(face_key, owner_id, faces.to_bytes(encoding))
 
 
 def add_face(user, photo, rules):
@@ -56,8 +64,8 @@ def add_face(user, photo, rules):
     if face_count(user) >= MAX_FACES:
         raise Conflict(f"You already have {MAX_FACES} faces enrolled, the most allowed.", code="too_many_faces")
     encoding = faces.enrollment_encoding(photo, rules.max_image_pixels)
-    db.session.add(FaceEncoding(user_id=user.id, encoding=faces.to_bytes(encoding), created_at=clock.utc_naive(),
-                                source="add_face"))
+    db.session.add(FaceEncoding(user_id=user.id, encoding=seal_template(rules.face_key, user.id, encoding),
+                                created_at=clock.utc_naive(), source="add_face"))
     db.session.flush()
 
 

@@ -30,7 +30,7 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False):
     with timing.phase("database"):
         roster = {r.student_id: r for r in db.session.scalars(
             select(AttendanceRecord).where(AttendanceRecord.session_id == session.id))}
-        owners, known = templates(list(roster))
+        owners, known = templates(list(roster), rules.face_key)
         students = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(set(owners))))} \
             if owners else {}
     results = []

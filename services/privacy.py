@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash
 
 from models import (STUDENT, TEACHER, AttendanceEvent, AttendanceRecord, ClassSession, FaceEncoding, Token,
                     User, db)
-from services import audit, clock
+from services import audit, clock, sealing
 from services.errors import Conflict, Unauthorized
 from services.records import record_rows
 
@@ -131,3 +131,16 @@ def purge_stale_faces(retention_days, now=None):
         delete_faces(user, None, kind="purge.faces")
     return [u.email for u in stale]
 
+
+
+def reseal_all(old_key, new_key):
+    """Re-seals every face template under ``new_key``; returns how many. One transaction: a
+    failure leaves every template under the old key."""
+    rows = db.session.execute(select(FaceEncoding.id, FaceEncoding.user_id, FaceEncoding.encoding)).all()
+    for row_id, owner, raw in rows:
+        plain = sealing.unseal(old_key, owner, raw)
+        db.session.execute(update(FaceEncoding).where(FaceEncoding.id == row_id)
+                           .values(encoding=sealing.seal(new_key, owner, plain))
+                           .execution_options(synchronize_session=False))
+    audit.log("key.rotate", None, None, detail={"templates": len(rows)})
+    return len(rows)

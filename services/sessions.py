@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import STUDENT, AttendanceRecord, ClassSession, FaceEncoding, User, db
-from services import audit, clock, faces
+from services import audit, clock, faces, sealing
 from services.errors import BadInput, Conflict, FaceProblem, Forbidden, NotFound
 from services.records import record_rows
 
@@ -97,10 +97,12 @@ def _check_open(session, rules):
                        code="not_open")
 
 
-def templates(student_ids):
-    """(owner ids, matrix) of every enrolled face of the given students, and of nobody else."""
+def templates(student_ids, face_key):
+    """(owner ids, matrix) of every enrolled face of the given students, and of nobody else,
+    unsealed with ``face_key``."""
     query = select(FaceEncoding.user_id, FaceEncoding.encoding).where(FaceEncoding.user_id.in_(student_ids))
-    return faces.gallery(db.session.execute(query.order_by(FaceEncoding.user_id, FaceEncoding.id)).all())
+    rows = db.session.execute(query.order_by(FaceEncoding.user_id, FaceEncoding.id)).all()
+    return faces.gallery((owner, sealing.unseal(face_key, owner, raw)) for owner, raw in rows)
 
 
 def check_in(student, slot, image, rules):
@@ -116,7 +118,7 @@ def check_in(student, slot, image, rules):
     _check_open(record, rules)
     if record.status is not None:
         raise Conflict(f"Attendance is already recorded as {record.status}.", code="already_marked")
-    _, known = templates([student.id])
+    _, known = templates([student.id], rules.face_key)
     if not len(known):
         raise Conflict("You have no face enrolled; enroll one with add_face first.", code="no_face_enrolled")
     probes = faces.probe_encodings(image, rules.max_image_pixels)

@@ -28,7 +28,7 @@ def _drop_everything(url):
 def database_url(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     _drop_everything(url)  # a crashed earlier run may have left tables behind
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test", "FACE_KEY": helpers.FACE_KEY})
     with app.app_context():
         upgrade_database()
         db.engine.dispose()
@@ -39,7 +39,8 @@ def database_url(tmp_path_factory):
 @pytest.fixture
 def settings(database_url):
     """The test configuration: what differs from the defaults a deployment runs with."""
-    return {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test", "TESTING": True,
+    return {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test", "FACE_KEY": helpers.FACE_KEY,
+            "TESTING": True,
             "TIMEZONE": "UTC", "CORS_ORIGINS": ["*"], "PASSWORD_HASH": helpers.CHEAP_PASSWORD_HASH}
 
 

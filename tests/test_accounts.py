@@ -45,7 +45,7 @@ def test_register_student_enrolls_the_face_and_returns_a_token(client):
     assert "encoding" not in text and "hash" not in text
     user = db.session.scalar(select(User))
     assert user.password_hash != PASSWORD and user.password_hash.startswith(CHEAP_PASSWORD_HASH + "$")
-    assert len(user.faces) == 1 and len(user.faces[0].encoding) == 128 * 8
+    assert len(user.faces) == 1 and len(user.faces[0].encoding) == 1 + 4 + 12 + 128 * 8 + 16  # sealed
     token = db.session.scalar(select(Token))
     assert token.digest == hashlib.sha256(body["token"].encode()).hexdigest()
 

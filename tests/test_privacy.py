@@ -1,15 +1,17 @@
 """Privacy and trust (issue 8): who may identify whom, accounts, a student's own data, audit."""
+import dataclasses
 import io
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
 from models import (ADMIN, TEACHER, AttendanceRecord, AuditEntry, Base, ClassSession, FaceEncoding, Token, User,
                     db)
-from services import accounts, auth, sessions
-from tests.helpers import (CHEAP_PASSWORD_HASH, NOON, PASSWORD, START, assert_error, check_in, create_class,
-                           fixture_bytes, make_session, post, slot_fields)
+from services import accounts, auth, faces, sealing, sessions
+from tests.helpers import (CHEAP_PASSWORD_HASH, FACE_KEY, NOON, PASSWORD, START, assert_error, check_in, create_class,
+                           fixture_bytes, make_session, post, slot_fields, stand_in_encoding)
 
 
 def test_students_see_which_teacher_owns_each_record(client, make_user, at):
@@ -238,3 +240,53 @@ def test_after_delete_my_faces_class_photos_no_longer_recognise_the_student(clie
     body = photograph(client, teacher).get_json()
     assert sorted(f["status"] for f in body["faces"]) == ["matched", "unknown"]
     assert body["present"] == ["biden@school.test"] and body["needs_review"] == []
+
+
+# ---- templates sealed at rest -------------------------------------------------------------
+
+def test_templates_are_sealed_at_rest(make_user):
+    make_user("obama@school.test", photo="obama.jpg")
+    make_user("rose@school.test", photo="rose_leslie.jpg")
+    (obama_id, obama_raw), (rose_id, _) = db.session.execute(
+        select(FaceEncoding.user_id, FaceEncoding.encoding).order_by(FaceEncoding.user_id)).all()
+    plain = faces.to_bytes(stand_in_encoding("obama.jpg"))
+    assert len(obama_raw) == 1 + 4 + 12 + len(plain) + 16
+    assert plain not in obama_raw and plain[:64] not in obama_raw  # not the float array, nor a slice of it
+    assert not np.allclose(np.frombuffer(obama_raw[:1024], dtype=np.float64), stand_in_encoding("obama.jpg"),
+                           equal_nan=True)
+    key = bytes.fromhex(FACE_KEY)
+    assert sealing.unseal(key, obama_id, obama_raw) == plain
+    with pytest.raises(sealing.KeyMismatch):
+        sealing.unseal(bytes(32), obama_id, obama_raw)  # a copy of the database without the key
+    with pytest.raises(sealing.KeyMismatch):
+        sealing.unseal(key, rose_id, obama_raw)  # moved onto another account's row
+
+
+@pytest.mark.face
+def test_check_in_works_after_key_rotation(app, client, make_user, at, tmp_path, monkeypatch):
+    at(NOON)
+    teacher = make_user("teacher@school.test", TEACHER, photo="biden.jpg")
+    student = make_user("obama@school.test", photo="obama.jpg")
+    create_class(client, teacher)
+    before = db.session.scalar(select(FaceEncoding.encoding).join(User).where(User.email == student[0]))
+    new_key = "ab" * 32
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["privacy", "rotate-key", "--new-key-stdin"], input=new_key + "\n")
+    assert result.exit_code == 0 and "2 face templates re-sealed" in result.output, result.output
+    db.session.expire_all()
+    after = db.session.scalar(select(FaceEncoding.encoding).join(User).where(User.email == student[0]))
+    assert after != before and after[1:5] != before[1:5]
+    # the servers restart with the new key
+    app.extensions["rollcall_rules"] = dataclasses.replace(app.extensions["rollcall_rules"],
+                                                           face_key=bytes.fromhex(new_key))
+    response = check_in(client, student)
+    assert response.status_code == 200, response.get_json()
+    # a generated key lands in instance/face_key, written only once the templates are re-sealed
+    key_file = tmp_path / "face_key"
+    monkeypatch.setitem(app.config, "FACE_KEY_FILE", str(key_file))
+    result = runner.invoke(args=["privacy", "rotate-key"])
+    assert result.exit_code == 0 and str(key_file) in result.output and not key_file.with_name("face_key.new").exists()
+    db.session.expire_all()
+    raw, owner = db.session.execute(select(FaceEncoding.encoding, FaceEncoding.user_id)
+                                    .join(User).where(User.email == student[0])).one()
+    assert len(sealing.unseal(sealing.parse_key(key_file.read_text()), owner, raw)) == 1024

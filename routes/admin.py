@@ -39,10 +39,12 @@ def audit_json(e):
 
 
 @endpoint(bp, "/admin_list_users", role=ADMIN, email_field="email_id")
-def admin_list_users(fields, _admin):
+def admin_list_users(fields, caller):
     role = fields.integer("user_type", minimum=0, maximum=2)
     status = fields.choice("status", USER_STATUSES, required=False)
-    return [user_json(u, faces) for u, faces in admin.list_users(role, status, fields.page())]
+    users = [user_json(u, faces) for u, faces in admin.list_users(role, status, fields.page())]
+    audit.log("admin.list_users", caller, detail={"user_type": role, "status": status, "listed": len(users)})
+    return users
 
 
 @endpoint(bp, "/admin_set_user_status", role=ADMIN, email_field="email_id")
@@ -62,7 +64,7 @@ def admin_create_teacher(fields, caller):
 
 
 @endpoint(bp, "/admin_audit_log", role=ADMIN, email_field="email_id")
-def admin_audit_log(fields, _admin):
+def admin_audit_log(fields, caller):
     actor = subject = None
     if fields.text("actor_email_id", required=False, aliases=False):
         actor = admin.find_user(fields.email("actor_email_id", aliases=False),
@@ -71,8 +73,11 @@ def admin_audit_log(fields, _admin):
         subject = admin.find_user(fields.email("subject_email_id", aliases=False),
                                   fields.integer("subject_type", default=0, minimum=0, maximum=2))
     kind = fields.text("kind", required=False, max_length=40, aliases=False)
-    return [audit_json(e) for e in audit.entries(actor.id if actor else None, subject.id if subject else None,
-                                                 kind, fields.page())]
+    entries = [audit_json(e) for e in audit.entries(actor.id if actor else None, subject.id if subject else None,
+                                                    kind, fields.page())]
+    audit.log("admin.read_audit", caller, subject,
+              detail={"kind": kind, "actor": actor.id if actor else None, "read": len(entries)})
+    return entries
 
 
 @endpoint(bp, "/admin_erase_user", role=ADMIN, email_field="email_id")

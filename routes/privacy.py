@@ -1,6 +1,7 @@
 """A person's own data: export it, erase their faces, erase their account (README Privacy)."""
 from models import STUDENT
 from routes.common import api_blueprint, endpoint, local_iso, records_json, rules
+from routes.admin import audit_json
 from services import accounts, privacy
 
 bp = api_blueprint("privacy")
@@ -45,3 +46,17 @@ def delete_my_account(fields, user):
     privacy.check_password(user, fields.text("passwd_hash", max_length=1024))
     outcome = privacy.erase_user(user, user, rules().erase_attendance)
     return {"SUCCESS": "Your account, faces and tokens are erased.", **outcome}
+
+
+@endpoint(bp, "/get_my_audit", role=STUDENT)
+def get_my_audit(fields, student):
+    """What was done with the caller's data: recognitions, exports, erasures, admin actions,
+    and every change of their attendance records."""
+    entries, changes = privacy.own_audit(student, fields.page())
+    return {"audit": [audit_json(e) for e in entries],
+            "changes": [{"class_name": c.class_name, "class_date": c.starts_at.date().isoformat(),
+                         "start_time": c.starts_at.strftime("%H:%M"), "end_time": c.ends_at.strftime("%H:%M"),
+                         "by": c.actor_email, "at": local_iso(c.at), "method": c.method,
+                         "from_status": c.from_status, "to_status": c.to_status,
+                         "distance": None if c.distance is None else round(c.distance, 3), "note": c.note}
+                        for c in changes]}

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from models import AttendanceRecord, User, db
-from services import clock, faces, timing
+from services import audit, clock, faces, timing
 from services.annotation import annotate
 from services.errors import Conflict
 from services.sessions import mark_present, opens_at, teacher_session, templates
@@ -46,6 +46,10 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False):
                 if student is not None:
                     record = roster[student.id]
                     mark_present(record.id, teacher, "photo", match.distance)
+                    audit.log("recognition", teacher, student, session.id, match.distance)
+                else:  # a teacher shown a candidate has learned something about that student too
+                    for candidate, distance in match.candidates:
+                        audit.log("recognition.candidate", teacher, students[candidate], session.id, distance)
         results.append(PhotoResult(found, _annotation(pixels, found, students) if annotate_photos else None))
     db.session.flush()
     return session, students, results

@@ -15,7 +15,7 @@ from models import (STUDENT, TEACHER, AttendanceEvent, AttendanceRecord, ClassSe
                     User, db)
 from services import audit, clock, sealing
 from services.errors import Conflict, Unauthorized
-from services.records import record_rows
+from services.records import page, record_rows
 
 ERASED_DOMAIN = "erased.invalid"  # .invalid can never be a real address (RFC 2606)
 
@@ -144,3 +144,17 @@ def reseal_all(old_key, new_key):
                            .execution_options(synchronize_session=False))
     audit.log("key.rotate", None, None, detail={"templates": len(rows)})
     return len(rows)
+
+
+def own_audit(user, limit_offset=(None, 0)):
+    """(audit entries about ``user``, changes of their attendance records), newest first."""
+    changes = db.session.execute(page(
+        select(AttendanceEvent.at, AttendanceEvent.method, AttendanceEvent.from_status, AttendanceEvent.to_status,
+               AttendanceEvent.distance, AttendanceEvent.note, User.email.label("actor_email"),
+               ClassSession.class_name, ClassSession.starts_at, ClassSession.ends_at)
+        .join(AttendanceRecord, AttendanceEvent.record_id == AttendanceRecord.id)
+        .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
+        .join(User, AttendanceEvent.actor_id == User.id)
+        .where(AttendanceRecord.student_id == user.id)
+        .order_by(AttendanceEvent.at.desc(), AttendanceEvent.id.desc()), limit_offset)).all()
+    return audit.entries(subject_id=user.id, limit_offset=limit_offset), changes

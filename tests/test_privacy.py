@@ -170,6 +170,9 @@ def test_own_data_endpoint_errors_change_nothing(client, teacher, student):
     assert_error(post(client, "delete_my_account", s_token, email_id=t_email, passwd_hash=PASSWORD),
                  403, "not_yours")
     assert_error(post(client, "export_my_data", s_token), 400, "missing_field")
+    assert_error(post(client, "export_my_data", email_id=s_email), 401, "token_missing")
+    assert_error(post(client, "get_my_audit", t_token, email_id=t_email), 403, "wrong_role")
+    assert_error(post(client, "get_my_audit", s_token, email_id="other@school.test"), 403, "not_yours")
     assert count(FaceEncoding) == 2 and count(AuditEntry) == 0
     assert {u.status for u in db.session.scalars(select(User))} == {"active"}
 
@@ -290,3 +293,61 @@ def test_check_in_works_after_key_rotation(app, client, make_user, at, tmp_path,
     raw, owner = db.session.execute(select(FaceEncoding.encoding, FaceEncoding.user_id)
                                     .join(User).where(User.email == student[0])).one()
     assert len(sealing.unseal(sealing.parse_key(key_file.read_text()), owner, raw)) == 1024
+
+
+# ---- the audit log --------------------------------------------------------------------------
+
+@pytest.mark.face
+def test_class_photo_recognitions_are_audited_and_shown_to_the_student(client, make_user, at, it):
+    at(NOON)
+    teacher = make_user("teacher@school.test", TEACHER, photo="lin_manuel_miranda.png")
+    obama = make_user("obama@school.test", photo="obama.jpg")
+    biden = make_user("biden@school.test", photo="biden.jpg")
+    create_class(client, teacher, roster="biden@school.test")
+    body = photograph(client, teacher).get_json()
+    [face] = [f for f in body["faces"] if f["status"] == "matched"]
+    [entry] = db.session.scalars(select(AuditEntry)).all()
+    session_id = db.session.scalar(select(ClassSession.id))
+    biden_id, teacher_id = (db.session.scalar(select(User.id).where(User.email == e))
+                            for e in ("biden@school.test", "teacher@school.test"))
+    assert (entry.kind, entry.actor_id, entry.subject_id, entry.session_id) == (
+        "recognition", teacher_id, biden_id, session_id)
+    assert round(entry.distance, 3) == face["distance"]
+    mine = post(client, "get_my_audit", biden[1], student_email_id=biden[0]).get_json()
+    assert [(a["kind"], a["actor_email_id"], a["class_name"]) for a in mine["audit"]] == [
+        ("recognition", "teacher@school.test", "Math 101")]
+    assert [(c["by"], c["method"], c["to_status"]) for c in mine["changes"]] == [
+        ("teacher@school.test", "photo", "present")]
+    assert post(client, "get_my_audit", obama[1], student_email_id=obama[0]).get_json() == {
+        "audit": [], "changes": []}
+    log = post(client, "admin_audit_log", it[1], email_id=it[0], subject_email_id="biden@school.test").get_json()
+    assert [e["kind"] for e in log] == ["recognition"] and log[0]["distance"] == face["distance"]
+
+
+def test_the_audit_log_is_append_only_and_filtered_for_admins(client, make_user, it, teacher):
+    make_user("obama@school.test")
+    admin_call = dict(email_id=it[0])
+    post(client, "admin_set_user_status", it[1], user_email_id=teacher[0], user_type="1", action="suspend",
+         **admin_call)
+    post(client, "admin_set_user_status", it[1], user_email_id=teacher[0], user_type="1", action="reactivate",
+         **admin_call)
+    post(client, "admin_erase_user", it[1], user_email_id="obama@school.test", user_type="0", **admin_call)
+    everything = post(client, "admin_audit_log", it[1], actor_email_id=it[0], actor_type="2", **admin_call)
+    assert [e["kind"] for e in everything.get_json()] == ["erase.account", "admin.reactivate", "admin.suspend"]
+    page = post(client, "admin_audit_log", it[1], limit="1", offset="1", **admin_call).get_json()
+    assert [e["kind"] for e in page] == ["erase.account"]  # after the read above, which is logged too
+    suspensions = post(client, "admin_audit_log", it[1], kind="admin.suspend", **admin_call).get_json()
+    assert [(e["subject_email_id"], e["detail"]) for e in suspensions] == [
+        (teacher[0], {"from": "active", "to": "suspended"})]
+    erased = post(client, "admin_audit_log", it[1], kind="erase.account", **admin_call).get_json()
+    assert erased[0]["subject_email_id"].startswith("erased-student-") and "obama" not in str(erased)
+    entry = db.session.scalars(select(AuditEntry)).first()
+    entry.kind = "rewritten"
+    with pytest.raises(RuntimeError, match="append-only"):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.scalars(select(AuditEntry)).first())
+    with pytest.raises(RuntimeError, match="append-only"):
+        db.session.flush()
+    db.session.rollback()
+    assert "rewritten" not in set(db.session.scalars(select(AuditEntry.kind)))

@@ -40,7 +40,8 @@ def new_key_text():
 
 @functools.lru_cache(maxsize=8)
 def _cipher(key):
-    return AESGCM(key), hashlib.sha256(key).digest()[:4]
+    """(the AEAD, the header every template sealed under this key starts with)."""
+    return AESGCM(key), VERSION + hashlib.sha256(key).digest()[:4]
 
 
 def _associated(owner_id):
@@ -48,15 +49,16 @@ def _associated(owner_id):
 
 
 def seal(key, owner_id, plaintext):
-    cipher, key_id = _cipher(key)
+    cipher, prefix = _cipher(key)
     nonce = os.urandom(NONCE_BYTES)
-    return VERSION + key_id + nonce + cipher.encrypt(nonce, plaintext, _associated(owner_id))
+    return prefix + nonce + cipher.encrypt(nonce, plaintext, _associated(owner_id))
 
 
 def unseal(key, owner_id, sealed):
-    cipher, key_id = _cipher(key)
-    sealed = bytes(sealed)
-    if sealed[:1] != VERSION or sealed[1:5] != key_id:
+    cipher, prefix = _cipher(key)
+    if not isinstance(sealed, bytes):  # psycopg2 hands out memoryviews
+        sealed = bytes(sealed)
+    if not sealed.startswith(prefix):
         raise KeyMismatch("A face template is not sealed under this FACE_KEY; set the key it was sealed "
                           "with, or run `flask --app app privacy rotate-key` with it.")
     try:

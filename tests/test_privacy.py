@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 
 from models import (ADMIN, TEACHER, AttendanceRecord, AuditEntry, Base, ClassSession, FaceEncoding, Token, User,
                     db)
+import config
 from services import accounts, auth, faces, sealing, sessions
+from services.detection import Box
 from tests.helpers import (CHEAP_PASSWORD_HASH, FACE_KEY, NOON, PASSWORD, START, assert_error, check_in, create_class,
                            fixture_bytes, make_session, post, slot_fields, stand_in_encoding)
 
@@ -351,3 +353,39 @@ def test_the_audit_log_is_append_only_and_filtered_for_admins(client, make_user,
         db.session.flush()
     db.session.rollback()
     assert "rewritten" not in set(db.session.scalars(select(AuditEntry.kind)))
+
+
+def test_candidates_shown_for_review_are_audited(client, make_user, at, monkeypatch):
+    """A face halfway between two roster students goes to review naming both: both are audited."""
+    at(NOON)
+    teacher = make_user("teacher@school.test", TEACHER)
+    make_user("obama@school.test", photo="obama.jpg")
+    make_user("rose@school.test", photo="rose_leslie.jpg")
+    create_class(client, teacher, roster="obama@school.test,rose@school.test")
+    between = (stand_in_encoding("obama.jpg") + stand_in_encoding("rose_leslie.jpg")) / 2
+    gap = np.linalg.norm(stand_in_encoding("obama.jpg") - between)
+    monkeypatch.setattr(faces, "room_encodings",
+                        lambda data, max_pixels: (np.zeros((10, 10, 3), np.uint8), [Box(1, 5, 5, 1)], [between]))
+    app_rules = client.application.extensions["rollcall_rules"]
+    client.application.extensions["rollcall_rules"] = dataclasses.replace(app_rules, photo_tolerance=gap + 0.01)
+    body = photograph(client, teacher).get_json()
+    assert [f["status"] for f in body["faces"]] == ["needs_review"] and len(body["faces"][0]["candidates"]) == 2
+    logged = db.session.execute(select(AuditEntry.kind, User.email).join(User, AuditEntry.subject_id == User.id)
+                                .order_by(User.email)).all()
+    assert [tuple(r) for r in logged] == [("recognition.candidate", "obama@school.test"),
+                                          ("recognition.candidate", "rose@school.test")]
+
+
+def test_face_key_is_generated_once_into_instance(tmp_path, monkeypatch):
+    monkeypatch.delenv("FACE_KEY", raising=False)
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path / "instance")
+    overrides = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"}
+    first = config.load(overrides)
+    key_file = tmp_path / "instance" / "face_key"
+    assert first["FACE_KEY"] == key_file.read_text() and len(sealing.parse_key(first["FACE_KEY"])) == 32
+    assert key_file.stat().st_mode & 0o777 == 0o600 and first["FACE_KEY_FILE"] == str(key_file)
+    assert config.load(overrides)["FACE_KEY"] == first["FACE_KEY"]
+    monkeypatch.setenv("FACE_KEY", "ab" * 32)
+    from_env = config.load(overrides)
+    assert from_env["FACE_KEY"] == "ab" * 32 and from_env["FACE_KEY_FILE"] is None
+    assert "00" * 32 not in repr(config.Rules.from_config({**from_env, "FACE_KEY": "00" * 32}))

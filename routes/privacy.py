@@ -1,8 +1,11 @@
 """A person's own data: export it, erase their faces, erase their account (README Privacy)."""
+from flask import current_app
+
 from models import STUDENT
 from routes.common import api_blueprint, endpoint, local_iso, records_json, rules
 from routes.admin import audit_json
 from services import accounts, privacy
+from services.errors import Unauthorized
 
 bp = api_blueprint("privacy")
 
@@ -43,7 +46,14 @@ def delete_my_faces(fields, student):
 
 @endpoint(bp, "/delete_my_account", email_field="email_id")
 def delete_my_account(fields, user):
-    privacy.check_password(user, fields.text("passwd_hash", max_length=1024))
+    password = fields.text("passwd_hash", max_length=1024)
+    throttle, key = current_app.extensions["login_throttle"], ("delete_account", user.id)
+    throttle.check(key)  # a stolen token must not become a password oracle
+    try:
+        privacy.check_password(user, password)
+    except Unauthorized:
+        throttle.failed(key)
+        raise
     outcome = privacy.erase_user(user, user, rules().erase_attendance)
     return {"SUCCESS": "Your account, faces and tokens are erased.", **outcome}
 

@@ -90,3 +90,14 @@ def teacher(make_user):
 @pytest.fixture
 def student(make_user):
     return make_user("obama@school.test", STUDENT, photo="obama.jpg", name="Barack")
+
+
+@pytest.fixture
+def it(app):
+    """An administrator (the school's IT), made as `flask users create-admin` does: (email, token)."""
+    from services import accounts, auth
+    user = accounts.create_user(models.ADMIN, "it@school.test", "School IT", helpers.PASSWORD, None,
+                                helpers.CHEAP_PASSWORD_HASH)
+    token, _ = auth.issue_token(user, 3600)
+    db.session.commit()
+    return "it@school.test", token

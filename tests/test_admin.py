@@ -6,21 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from models import ADMIN, STUDENT, TEACHER, AuditEntry, FaceEncoding, Token, User, db
-from services import accounts, auth
-from tests.helpers import CHEAP_PASSWORD_HASH, PASSWORD, assert_error, fixture_bytes, post
+from tests.helpers import PASSWORD, assert_error, fixture_bytes, post
 
 
 def count(model):
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def it(app):
-    """An administrator: (email, token)."""
-    user = accounts.create_user(ADMIN, "it@school.test", "School IT", PASSWORD, None, CHEAP_PASSWORD_HASH)
-    token, _ = auth.issue_token(user, 3600)
-    db.session.commit()
-    return "it@school.test", token
 
 
 def admin_call(client, it, path, **fields):
@@ -99,7 +89,8 @@ def test_admins_log_in_with_their_own_endpoint(client, it):
 
 def test_admin_endpoint_errors_change_nothing(client, it, teacher, student):
     teacher_email, teacher_token = teacher
-    for path in ("admin_list_users", "admin_set_user_status", "admin_create_teacher", "admin_audit_log"):
+    for path in ("admin_list_users", "admin_set_user_status", "admin_create_teacher", "admin_audit_log",
+                 "admin_erase_user", "admin_transfer_sessions"):
         assert_error(post(client, path, teacher_token, email_id=teacher_email), 403, "wrong_role")
         assert_error(post(client, path, email_id="it@school.test"), 401, "token_missing")
         assert_error(post(client, path, it[1], email_id=teacher_email), 403, "not_yours")
@@ -117,8 +108,16 @@ def test_admin_endpoint_errors_change_nothing(client, it, teacher, student):
                             passwd_hash=PASSWORD), 409, "email_taken")
     assert_error(admin_call(client, it, "admin_create_teacher", name="X", passwd_hash=PASSWORD),
                  400, "missing_field")
+    assert_error(admin_call(client, it, "admin_erase_user", user_email_id="it@school.test", user_type="2"),
+                 409, "own_account")
+    assert_error(admin_call(client, it, "admin_erase_user", user_email_id=student[0]), 400, "missing_field")
+    assert_error(admin_call(client, it, "admin_erase_user", user_email_id=teacher_email, user_type="0"),
+                 404, "no_such_user")
+    assert_error(admin_call(client, it, "admin_transfer_sessions", from_email_id=teacher_email), 400, "missing_field")
+    assert_error(admin_call(client, it, "admin_transfer_sessions", from_email_id=teacher_email,
+                            to_email_id=student[0]), 404, "no_such_user")
     assert {u.status for u in db.session.scalars(select(User))} == {"active"}
-    assert count(User) == 3 and count(AuditEntry) == 0
+    assert count(User) == 3 and count(AuditEntry) == 0 and count(FaceEncoding) == 2
 
 
 def test_admin_lists_users_by_role_and_status_paged(client, it, make_user):
@@ -132,6 +131,10 @@ def test_admin_lists_users_by_role_and_status_paged(client, it, make_user):
     assert [u["email_id"] for u in page] == ["s1@school.test"]
     assert len(admin_call(client, it, "admin_list_users").get_json()) == 5
     assert admin_call(client, it, "admin_list_users", status="suspended").get_json() == []
+    [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "admin.list_users")
+                                 .order_by(AuditEntry.id.desc()).limit(1)).all()
+    assert entry.detail == '{"listed": 0, "status": "suspended", "user_type": null}'
+    assert count(AuditEntry) == 4
 
 
 def test_users_commands(app, client):

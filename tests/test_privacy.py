@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from models import (ADMIN, TEACHER, AttendanceRecord, AuditEntry, Base, ClassSession, FaceEncoding, Token, User,
-                    db)
 import config
-from services import accounts, auth, faces, sealing, sessions
+from models import TEACHER, AttendanceRecord, AuditEntry, Base, ClassSession, FaceEncoding, Token, User, db
+from services import auth, faces, sealing, sessions
 from services.detection import Box
-from tests.helpers import (CHEAP_PASSWORD_HASH, FACE_KEY, NOON, PASSWORD, START, assert_error, check_in, create_class,
+from tests.helpers import (FACE_KEY, NOON, PASSWORD, START, assert_error, check_in, create_class,
                            fixture_bytes, make_session, post, slot_fields, stand_in_encoding)
 
 
@@ -44,14 +43,6 @@ def rows_holding(*needles, blob=None):
                 if blob is not None and isinstance(value, bytes) and blob in value:
                     found.append((table.name, row))
     return found
-
-
-@pytest.fixture
-def it(app):
-    user = accounts.create_user(ADMIN, "it@school.test", "School IT", PASSWORD, None, CHEAP_PASSWORD_HASH)
-    token, _ = auth.issue_token(user, 3600)
-    db.session.commit()
-    return "it@school.test", token
 
 
 def _class_of_three(client, make_user, at, teacher):
@@ -295,6 +286,16 @@ def test_check_in_works_after_key_rotation(app, client, make_user, at, tmp_path,
     raw, owner = db.session.execute(select(FaceEncoding.encoding, FaceEncoding.user_id)
                                     .join(User).where(User.email == student[0])).one()
     assert len(sealing.unseal(sealing.parse_key(key_file.read_text()), owner, raw)) == 1024
+    # a key given from outside (the environment): the generated key is printed to set there
+    monkeypatch.setitem(app.config, "FACE_KEY_FILE", None)
+    monkeypatch.setitem(app.extensions, "rollcall_rules", dataclasses.replace(
+        app.extensions["rollcall_rules"], face_key=sealing.parse_key(key_file.read_text())))
+    result = runner.invoke(args=["privacy", "rotate-key"])
+    assert result.exit_code == 0 and "Set FACE_KEY" in result.output
+    printed = result.output.strip().splitlines()[-1]
+    db.session.expire_all()
+    raw = db.session.scalar(select(FaceEncoding.encoding).where(FaceEncoding.user_id == owner))
+    assert len(sealing.unseal(sealing.parse_key(printed), owner, raw)) == 1024
 
 
 # ---- the audit log --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from services import audit, clock, sealing
 from services.errors import Conflict, Unauthorized
 from services.records import page, record_rows
 
+PLAIN_TEMPLATE_BYTES = 128 * 8
 ERASED_DOMAIN = "erased.invalid"  # .invalid can never be a real address (RFC 2606)
 
 
@@ -138,7 +139,8 @@ def reseal_all(old_key, new_key):
     failure leaves every template under the old key."""
     rows = db.session.execute(select(FaceEncoding.id, FaceEncoding.user_id, FaceEncoding.encoding)).all()
     for row_id, owner, raw in rows:
-        plain = sealing.unseal(old_key, owner, raw)
+        # 1024 bytes: a plain template enrolled before sealing existed (a sealed one is 1057)
+        plain = bytes(raw) if len(raw) == PLAIN_TEMPLATE_BYTES else sealing.unseal(old_key, owner, raw)
         db.session.execute(update(FaceEncoding).where(FaceEncoding.id == row_id)
                            .values(encoding=sealing.seal(new_key, owner, plain))
                            .execution_options(synchronize_session=False))

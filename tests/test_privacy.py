@@ -390,3 +390,17 @@ def test_face_key_is_generated_once_into_instance(tmp_path, monkeypatch):
     from_env = config.load(overrides)
     assert from_env["FACE_KEY"] == "ab" * 32 and from_env["FACE_KEY_FILE"] is None
     assert "00" * 32 not in repr(config.Rules.from_config({**from_env, "FACE_KEY": "00" * 32}))
+
+
+def test_rotate_key_seals_templates_enrolled_before_sealing(app, make_user):
+    make_user("obama@school.test", photo="obama.jpg")
+    plain = faces.to_bytes(stand_in_encoding("obama.jpg"))
+    face = db.session.scalar(select(FaceEncoding))
+    face.encoding = plain  # as a database upgraded from before sealing holds it
+    db.session.commit()
+    new_key = "cd" * 32
+    result = app.test_cli_runner().invoke(args=["privacy", "rotate-key", "--new-key-stdin"], input=new_key + "\n")
+    assert result.exit_code == 0 and "1 face templates re-sealed" in result.output
+    db.session.expire_all()
+    sealed = db.session.scalar(select(FaceEncoding.encoding))
+    assert plain not in sealed and sealing.unseal(bytes.fromhex(new_key), face.user_id, sealed) == plain

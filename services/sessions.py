@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import STUDENT, AttendanceRecord, ClassSession, FaceEncoding, User, db
 from services import audit, clock, faces, sealing
-from services.errors import BadInput, Conflict, FaceProblem, Forbidden, NotFound
+from services.errors import BadInput, Conflict, FaceProblem, Forbidden, NotFound, Unavailable
 from services.records import record_rows
 
 
@@ -102,7 +102,10 @@ def templates(student_ids, face_key):
     unsealed with ``face_key``."""
     query = select(FaceEncoding.user_id, FaceEncoding.encoding).where(FaceEncoding.user_id.in_(student_ids))
     rows = db.session.execute(query.order_by(FaceEncoding.user_id, FaceEncoding.id)).all()
-    return faces.gallery((owner, sealing.unseal(face_key, owner, raw)) for owner, raw in rows)
+    try:
+        return faces.gallery((owner, sealing.unseal(face_key, owner, raw)) for owner, raw in rows)
+    except sealing.KeyMismatch as exc:  # the server's configuration, not the caller's request
+        raise Unavailable(str(exc), code="face_key_mismatch") from None
 
 
 def check_in(student, slot, image, rules):

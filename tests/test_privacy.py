@@ -258,6 +258,17 @@ def test_templates_are_sealed_at_rest(make_user):
         sealing.unseal(key, rose_id, obama_raw)  # moved onto another account's row
 
 
+
+def test_check_in_under_the_wrong_key_is_refused_and_marks_nothing(app, client, make_user, at):
+    at(NOON)
+    teacher = make_user("teacher@school.test", TEACHER)
+    student = make_user("obama@school.test")
+    create_class(client, teacher)
+    app.extensions["rollcall_rules"] = dataclasses.replace(app.extensions["rollcall_rules"], face_key=bytes(32))
+    assert_error(check_in(client, student), 503, "face_key_mismatch")
+    assert db.session.scalar(select(AttendanceRecord.status)) is None
+
+
 @pytest.mark.face
 def test_check_in_works_after_key_rotation(app, client, make_user, at, tmp_path, monkeypatch):
     at(NOON)

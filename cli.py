@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.engine import make_url
 
+import cli_admin
 from models import db
 from services import auth, exports, roster_files, term_reports
 from services.errors import ApiError
@@ -16,7 +17,7 @@ config_group = AppGroup("config", help="The effective configuration.")
 rosters_group = AppGroup("rosters", help="Class rosters from spreadsheets.")
 reports_group = AppGroup("reports", help="Attendance across the whole school.")
 
-SECRET_SETTINGS = ("SECRET_KEY",)
+SECRET_SETTINGS = ("SECRET_KEY", "FACE_KEY")
 
 
 @tokens.command("prune")
@@ -85,3 +86,4 @@ def below_threshold(from_date, to_date):
 def register(app):
     for group in (tokens, config_group, rosters_group, reports_group):
         app.cli.add_command(group)
+    cli_admin.register(app)

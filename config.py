@@ -4,9 +4,11 @@ The README's configuration table is checked against ``SETTINGS`` by a test.
 """
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from services.sealing import new_key_text, parse_key
 
 INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
 
@@ -14,6 +16,8 @@ INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
 SETTINGS = {
     "DATABASE_URL": ("sqlite:///instance/rollcall.db", "SQLAlchemy URL of the database; PostgreSQL in production"),
     "SECRET_KEY": ("generated once into instance/secret_key", "Flask secret key"),
+    "FACE_KEY": ("generated once into instance/face_key",
+                 "64 hex digits: the AES-256-GCM key that seals face templates (keep it out of database backups)"),
     "TOKEN_TTL": ("2592000", "seconds a login token stays valid (30 days)"),
     "FACE_TOLERANCE": ("0.55", "largest face distance accepted as the same person (see Face matching)"),
     "PHOTO_TOLERANCE": ("0.62", "class photos: largest distance at which a face may be a roster student"),
@@ -35,7 +39,12 @@ SETTINGS = {
     "FACE_MISMATCH_LIMIT": ("5 per 10 minutes", "selfies that do not match, per student, before check-in is refused for a while"),
     "REGISTRATION_LIMIT": ("60 per 10 minutes", "registrations per client address (a computer room enrolling together)"),
     "TRUSTED_PROXIES": ("0", "how many proxies in front set X-Forwarded-For; 0: the header is ignored"),
+    "TEACHER_SIGNUP": ("approval", "`approval`: new teachers wait for an admin; `open`: anyone may; `closed`: only admins create teachers"),
+    "ERASE_ATTENDANCE": ("0", "1: erasing a student also deletes their attendance records (default: kept, pseudonymised)"),
+    "FACE_RETENTION_DAYS": ("0", "`privacy purge` erases the faces of students unseen this many days (0: keep)"),
+    "STUDENT_EMAIL_DOMAINS": ("*", "comma-separated email domains students may self-enroll with (`*`: any)"),
 }
+SIGNUP_MODES = ("approval", "open", "closed")
 
 
 def _env(name):
@@ -56,6 +65,27 @@ def _secret_key():
         except FileExistsError:
             pass
     return path.read_text().strip()
+
+
+def _face_key():
+    """FACE_KEY from the environment, else a key generated once into instance/face_key."""
+    text = os.environ.get("FACE_KEY")
+    if not text:
+        path = INSTANCE_DIR / "face_key"
+        if not path.exists():
+            INSTANCE_DIR.mkdir(exist_ok=True)
+            try:  # O_EXCL, as for the secret key: concurrent starts keep one key
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as f:
+                    f.write(new_key_text())
+            except FileExistsError:
+                pass
+        text = path.read_text().strip()
+    try:
+        parse_key(text)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    return text
 
 
 def _database_url():
@@ -107,11 +137,20 @@ def _rate_limit(name):
     except ValueError:
         raise SystemExit(f"{name}={value!r} is not a rate limit (for example 10 per 15 minutes)") from None
     return value
+def _signup(value):
+    if value not in SIGNUP_MODES:
+        raise SystemExit(f"TEACHER_SIGNUP={value!r} must be one of {', '.join(SIGNUP_MODES)}")
+    return value
+
+
+def _domains(value):
+    return tuple(d.strip().lower().lstrip("@") for d in value.split(",") if d.strip() not in ("", "*"))
 
 
 _READERS = {
     "SQLALCHEMY_DATABASE_URI": _database_url,
     "SECRET_KEY": _secret_key,
+    "FACE_KEY": _face_key,
     "TOKEN_TTL": lambda: int(_env("TOKEN_TTL")),
     "FACE_TOLERANCE": lambda: float(_env("FACE_TOLERANCE")),
     "PHOTO_TOLERANCE": lambda: float(_env("PHOTO_TOLERANCE")),
@@ -132,6 +171,10 @@ _READERS = {
     "FACE_MISMATCH_LIMIT": lambda: _rate_limit("FACE_MISMATCH_LIMIT"),
     "REGISTRATION_LIMIT": lambda: _rate_limit("REGISTRATION_LIMIT"),
     "TRUSTED_PROXIES": lambda: int(_env("TRUSTED_PROXIES")),
+    "TEACHER_SIGNUP": lambda: _signup(_env("TEACHER_SIGNUP")),
+    "STUDENT_EMAIL_DOMAINS": lambda: _domains(_env("STUDENT_EMAIL_DOMAINS")),
+    "ERASE_ATTENDANCE": lambda: _env("ERASE_ATTENDANCE").strip().lower() in ("1", "true", "yes", "on"),
+    "FACE_RETENTION_DAYS": lambda: int(_env("FACE_RETENTION_DAYS")),
 }
 
 
@@ -152,6 +195,9 @@ def load(overrides=None):
     # A base64 photo arrives as a form field (the web client's `image`): Werkzeug's own 500 kB
     # limit on one field would refuse a large photo long before MAX_UPLOAD_MB does.
     config.setdefault("MAX_FORM_MEMORY_SIZE", config["MAX_CONTENT_LENGTH"])
+    # where `privacy rotate-key` keeps the new key: the file, unless the key is given from outside
+    generated = "FACE_KEY" not in overrides and not os.environ.get("FACE_KEY")
+    config.setdefault("FACE_KEY_FILE", str(INSTANCE_DIR / "face_key") if generated else None)
     config["SQLALCHEMY_DATABASE_URI"] = database_driver_url(config["SQLALCHEMY_DATABASE_URI"])
     return config
 
@@ -169,6 +215,11 @@ class Rules:
     photo_review_band: float
     photo_margin: float
     max_selfie_pixels: int = 25_000_000  # never more than max_image_pixels (from_config)
+    teacher_signup: str = "approval"
+    student_email_domains: tuple = ()
+    erase_attendance: bool = False
+    face_retention_days: int = 0
+    face_key: bytes = field(default=b"", repr=False)  # never printed in a traceback or log
 
     @classmethod
     def from_config(cls, config):
@@ -177,4 +228,14 @@ class Rules:
                    max_image_pixels=config["MAX_IMAGE_PIXELS"], face_tolerance=config["FACE_TOLERANCE"],
                    photo_tolerance=config["PHOTO_TOLERANCE"], photo_review_band=config["PHOTO_REVIEW_BAND"],
                    photo_margin=config["PHOTO_MARGIN"],
-                   max_selfie_pixels=min(config["MAX_SELFIE_PIXELS"], config["MAX_IMAGE_PIXELS"]))
+                   max_selfie_pixels=min(config["MAX_SELFIE_PIXELS"], config["MAX_IMAGE_PIXELS"]),
+                   teacher_signup=_signup(config["TEACHER_SIGNUP"]),
+                   student_email_domains=_domains_of(config["STUDENT_EMAIL_DOMAINS"]),
+                   erase_attendance=bool(config["ERASE_ATTENDANCE"]),
+                   face_retention_days=int(config["FACE_RETENTION_DAYS"]),
+                   face_key=parse_key(config["FACE_KEY"]))
+
+
+def _domains_of(value):
+    """Overrides may give the domains as a string, as the environment does."""
+    return _domains(value) if isinstance(value, str) else tuple(value)

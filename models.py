@@ -16,6 +16,9 @@ NAMING = {
 }
 
 TEACHER, STUDENT = 1, 0
+ADMIN = 2  # the school's IT: approves teachers, erases accounts, reads the audit log
+USER_STATUSES = ("active", "pending_approval", "suspended", "erased")
+FACE_SOURCES = ("enrollment", "add_face")
 STATUSES = ("present", "absent", "excused")
 METHODS = ("selfie", "photo", "manual")
 
@@ -31,7 +34,8 @@ class User(db.Model):
     __tablename__ = "users"
     __table_args__ = (
         UniqueConstraint("email", "role", name="uq_users_email_role"),
-        CheckConstraint("role IN (0, 1)", name="role"),
+        CheckConstraint("role IN (0, 1, 2)", name="role"),
+        CheckConstraint("status IN ('active', 'pending_approval', 'suspended', 'erased')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,19 +44,27 @@ class User(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # erased: the row stays, scrubbed of every personal detail, so the register keeps its records
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    # the last login; FACE_RETENTION_DAYS counts from it or the last recognition, whichever is later
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     faces: Mapped[list["FaceEncoding"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
 
 
 class FaceEncoding(db.Model):
-    """One enrolled face: dlib's 128 float64 values as raw bytes. Biometric data: never sent out."""
+    """One enrolled face: dlib's 128 float64 values, sealed (services/sealing.py). Biometric
+    data: never sent out."""
     __tablename__ = "face_encodings"
+    __table_args__ = (CheckConstraint("source IN ('enrollment', 'add_face')", name="source"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     encoding: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # how it was enrolled: with the account (enrollment) or later (add_face)
+    source: Mapped[str] = mapped_column(String(16), default="enrollment", server_default="enrollment")
 
     user: Mapped[User] = relationship(back_populates="faces")
 
@@ -133,6 +145,22 @@ class AttendanceEvent(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
 
     actor: Mapped[User] = relationship()
+
+
+class AuditEntry(db.Model):
+    """Append-only: recognitions by class photo, admin actions, exports, erasures. The code
+    never updates or deletes a row; ``detail`` never holds an erased user's personal data."""
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_subject_id_at", "subject_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("class_sessions.id", ondelete="SET NULL"))
+    distance: Mapped[float | None] = mapped_column(Float)
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class Review(db.Model):

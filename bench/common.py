@@ -59,7 +59,9 @@ class Server:
         self.port = free_port()
         self.app = app
         self.env = {**os.environ, "DATABASE_URL": database_url, "BIND": f"127.0.0.1:{self.port}",
-                    "SECRET_KEY": secrets.token_hex(16), "TIMEZONE": "UTC", **(env or {})}
+                    "SECRET_KEY": secrets.token_hex(16), "FACE_KEY": secrets.token_hex(32), "TIMEZONE": "UTC",
+                    # benchmarks register their teachers through the API
+                    "TEACHER_SIGNUP": "open", **(env or {})}
         if workers:
             self.env["WEB_CONCURRENCY"] = str(workers)
         if threads:

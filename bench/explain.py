@@ -24,7 +24,7 @@ def main():
     from models import STUDENT, TEACHER, ClassSession, User, db
     from services import reports
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "SECRET_KEY": "bench", "FACE_KEY": "00" * 32})
     with app.app_context():
         teacher = db.session.scalar(select(User).where(User.email == args.teacher, User.role == TEACHER))
         student = db.session.scalar(select(User).where(User.email == args.student, User.role == STUDENT))

@@ -27,22 +27,23 @@ def _teacher_rows(teacher):
         select(AttendanceRecord).join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
         .where(ClassSession.teacher_id == teacher.id)
         .options(joinedload(AttendanceRecord.session), joinedload(AttendanceRecord.student))).all()
-    return [_row(r, r.student.email, teacher.email) for r in records]
+    return [_row(r, r.student.email, teacher.email, teacher.name) for r in records]
 
 
 def _student_rows(student):
     records = db.session.scalars(
         select(AttendanceRecord).where(AttendanceRecord.student_id == student.id)
         .options(joinedload(AttendanceRecord.session).joinedload(ClassSession.teacher))).all()
-    return [_row(r, student.email, r.session.teacher.email) for r in records]
+    return [_row(r, student.email, r.session.teacher.email, r.session.teacher.name) for r in records]
 
 
-def _row(r, student_email, teacher_email):
+def _row(r, student_email, teacher_email, teacher_name):
     s = r.session
     return SimpleNamespace(id=r.id, status=r.status, method=r.method, distance=r.distance,
                            marked_time=r.marked_time, created_at=r.created_at, class_name=s.class_name,
                            class_date=s.class_date, starts_at=s.starts_at, ends_at=s.ends_at,
-                           session_id=s.id, student_email=student_email, teacher_email=teacher_email)
+                           session_id=s.id, student_email=student_email, teacher_email=teacher_email,
+                           teacher_name=teacher_name)
 
 
 def _now():

@@ -43,7 +43,7 @@ def seed(url, seed_value=7):
 
     rng = random.Random(seed_value)
     vectors = np.random.default_rng(seed_value)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "FACE_KEY": "00" * 32})
     now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)  # the bench server runs on UTC
     today = now.date()
     with app.app_context():

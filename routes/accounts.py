@@ -1,5 +1,5 @@
 """Accounts: registration, login, logout, profile, more faces; plus reviews and the schema check."""
-from models import STUDENT, TEACHER, Review, db
+from models import ADMIN, STUDENT, TEACHER, Review, db
 from routes.common import api_blueprint, bearer_token, endpoint, local_iso, rules
 from routes.limits import client_address, throttles
 from services import accounts, auth, clock, health
@@ -10,7 +10,10 @@ bp = api_blueprint("accounts")
 
 def profile_json(user, token=None, expires_at=None):
     body = {"email_id": user.email, "name": user.name, "user_type": user.role,
-            "faces_enrolled": accounts.face_count(user), "create_datetime": local_iso(user.created_at)}
+            "faces_enrolled": accounts.face_count(user), "create_datetime": local_iso(user.created_at),
+            "status": user.status}
+    if user.role == STUDENT:  # whose records these are, so an unexpected one can be disputed
+        body["teachers"] = [{"email_id": t.email, "name": t.name} for t in accounts.teachers_of(user)]
     if token:
         body.update(token=token, token_expires_at=local_iso(expires_at))
     return body
@@ -22,6 +25,9 @@ def _register(fields, role):
     name = fields.text("teacher_name" if role == TEACHER else "name", max_length=200)
     password = fields.text("passwd_hash", max_length=1024)
     user, (token, expires_at) = accounts.register(role, email, name, password, fields.image(), rules())
+    if token is None:
+        return {"SUCCESS": "Account created. An administrator must approve it before you can log in.",
+                **profile_json(user)}
     return profile_json(user, token, expires_at)
 
 
@@ -53,6 +59,11 @@ def login_student(fields):
     return _login(fields, STUDENT)
 
 
+@endpoint(bp, "/login_admin", authenticated=False)
+def login_admin(fields):
+    return _login(fields, ADMIN)
+
+
 @endpoint(bp, "/logout", email_field="email_id")
 def logout(fields, user):
     auth.logout(bearer_token(fields))
@@ -67,7 +78,7 @@ def add_face(fields, student):
 
 @endpoint(bp, "/get_profile", email_field="email_id")
 def get_profile(fields, user):
-    user_type = fields.integer("user_type", minimum=0, maximum=1)
+    user_type = fields.integer("user_type", minimum=0, maximum=2)
     if user_type is not None and user_type != user.role:
         raise Forbidden("This token belongs to another kind of account.", code="wrong_role")
     return profile_json(user)

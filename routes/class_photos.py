@@ -33,8 +33,11 @@ def mark_class_attendance(fields, teacher):
              for i, result in enumerate(results) for box, match, student in result.faces]
     present, absent = class_photos.session_statuses(session)
     recognised = sum(f["status"] == "matched" for f in faces)
-    body = {"SUCCESS": f"{recognised} of {len(faces)} faces recognised; {len(present)} students present.",
-            "faces": faces, "present": present, "absent": absent,
+    message = f"{recognised} of {len(faces)} faces recognised; {len(present)} students present."
+    if not present and not absent:
+        message = ("This session's roster is empty, so nobody can be recognised: faces are only compared "
+                   "with the students on the roster. Add the class's students to the session first.")
+    body = {"SUCCESS": message, "roster_empty": not present and not absent, "faces": faces, "present": present, "absent": absent,
             "unknown_faces": sum(f["status"] == "unknown" for f in faces),
             "needs_review": [f for f in faces if f["status"] == "needs_review"]}
     if results and results[0].annotated is not None:

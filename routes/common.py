@@ -3,7 +3,7 @@ import functools
 
 from flask import Blueprint, current_app, jsonify, request
 
-from models import TEACHER, db
+from models import ADMIN, TEACHER, db
 from routes.fields import Fields
 from services import auth, clock
 from services.errors import Forbidden
@@ -24,7 +24,7 @@ def authenticate(fields, role, email_field):
     """The token's user, who must have ``role`` (None: any) and own the email the call names."""
     user = auth.user_for_token(bearer_token(fields))
     if role is not None and user.role != role:
-        who = "teachers" if role == TEACHER else "students"
+        who = {TEACHER: "teachers", ADMIN: "administrators"}.get(role, "students")
         raise Forbidden(f"Only {who} can do this.", code="wrong_role")
     if fields.email(email_field) != user.email:
         raise Forbidden("This token belongs to another account.", code="not_yours")
@@ -78,6 +78,7 @@ def _record_json(row, now_local, iso):
         "class_name": row.class_name,
         "student_email_id": row.student_email,
         "teacher_email_id": row.teacher_email,
+        "teacher_name": row.teacher_name,
         "attendance_marked": 1 if row.status == "present" else 0,
         "class_date": row.class_date.isoformat(),
         "start_time": _hhmm(row.starts_at),

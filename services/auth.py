@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Token, User, db
 from services import clock
-from services.errors import Unauthorized
+from services.errors import Forbidden, Unauthorized
 
 
 def hash_password(password, method):
@@ -45,13 +45,25 @@ def login(role, email, password, rules, throttle, client_address):
     checked, and failures per client address.
     """
     throttle.login_attempt(role, email, client_address)
-    user = db.session.scalar(select(User).where(User.email == email, User.role == role))
+    user = db.session.scalar(select(User).where(User.email == email, User.role == role, User.status != "erased"))
     stored = user.password_hash if user else _dummy_hash(rules.password_method)
     if not check_password_hash(stored, password) or user is None:
         throttle.login_failed(client_address)
         raise Unauthorized("Wrong email or password.", code="bad_credentials")
     throttle.login_succeeded(role, email)
+    if user.status == "pending_approval":
+        raise Forbidden("Your account is waiting for an administrator's approval; you can log in once "
+                        "it is approved.", code="pending_approval")
+    check_active(user)
+    user.last_seen_at = clock.utc_naive()
     return user, issue_token(user, rules.token_ttl)
+
+
+def check_active(user):
+    if user.status == "suspended":
+        raise Forbidden("This account is suspended; ask the school's administrators.", code="suspended")
+    if user.status != "active":
+        raise Unauthorized("This token is not valid; log in again.", code="token_invalid")
 
 
 def user_for_token(raw_token):
@@ -66,6 +78,7 @@ def user_for_token(raw_token):
     user, expires_at = found
     if expires_at <= clock.utc_naive():
         raise Unauthorized("This token has expired; log in again.", code="token_expired")
+    check_active(user)  # a suspension takes effect on the very next request
     return user
 
 

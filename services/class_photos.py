@@ -1,9 +1,8 @@
 """Attendance from photographs of the room: every recognised roster student is marked present."""
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from models import AttendanceRecord, User, db
-from services import clock, faces, timing
+from services import audit, clock, faces, timing
 from services.annotation import annotate
 from services.errors import Conflict
 from services.sessions import mark_present, opens_at, teacher_session, templates
@@ -19,9 +18,10 @@ class PhotoResult:
 def mark_from_photos(teacher, slot, images, rules, annotate_photos=False):
     """Marks present every roster student recognised in the photos; never unmarks anyone.
 
-    A session with an empty roster matches against every enrolled student and adds the
-    students it recognises. Returns (session, {student id: User} of every candidate,
-    [PhotoResult]); each Match's candidates are student ids.
+    Faces are compared with the session's roster only, so an answer never names anyone
+    else; an empty roster recognises nobody. Returns (session, {student id: User} of the
+    roster students with a face enrolled, [PhotoResult]); each Match's candidates are
+    student ids.
     """
     session = teacher_session(teacher, slot)
     if clock.local_naive(rules.timezone) < opens_at(session, rules.grace_minutes):
@@ -30,7 +30,7 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False):
     with timing.phase("database"):
         roster = {r.student_id: r for r in db.session.scalars(
             select(AttendanceRecord).where(AttendanceRecord.session_id == session.id))}
-        owners, known = templates(list(roster) if roster else None)
+        owners, known = templates(list(roster), rules.face_key)
         students = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(set(owners))))} \
             if owners else {}
     results = []
@@ -44,23 +44,15 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False):
         with timing.phase("database"):
             for _, match, student in found:
                 if student is not None:
-                    record = roster.get(student.id) or _add_to_roster(session, student, roster)
+                    record = roster[student.id]
                     mark_present(record.id, teacher, "photo", match.distance)
+                    audit.log("recognition", teacher, student, session.id, match.distance)
+                else:  # a teacher shown a candidate has learned something about that student too
+                    for candidate, distance in match.candidates:
+                        audit.log("recognition.candidate", teacher, students[candidate], session.id, distance)
         results.append(PhotoResult(found, _annotation(pixels, found, students) if annotate_photos else None))
     db.session.flush()
     return session, students, results
-
-
-def _add_to_roster(session, student, roster):
-    record = AttendanceRecord(session_id=session.id, student_id=student.id, created_at=clock.utc_naive())
-    try:
-        with db.session.begin_nested():  # a concurrent photo may have added the same student
-            db.session.add(record)
-    except IntegrityError:
-        record = db.session.scalar(select(AttendanceRecord).where(AttendanceRecord.session_id == session.id,
-                                                                  AttendanceRecord.student_id == student.id))
-    roster[student.id] = record
-    return record
 
 
 def _annotation(pixels, found, students):

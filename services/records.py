@@ -13,7 +13,7 @@ def record_rows():
                    AttendanceRecord.distance, AttendanceRecord.marked_time, AttendanceRecord.created_at,
                    ClassSession.class_name, ClassSession.class_date, ClassSession.starts_at,
                    ClassSession.ends_at, Student.email.label("student_email"),
-                   Teacher.email.label("teacher_email"))
+                   Teacher.email.label("teacher_email"), Teacher.name.label("teacher_name"))
             .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
             .join(Student, AttendanceRecord.student_id == Student.id)
             .join(Teacher, ClassSession.teacher_id == Teacher.id))
@@ -36,6 +36,6 @@ def invitation_rows():
                    cast(null(), DateTime).label("marked_time"), RosterInvitation.created_at,
                    ClassSession.class_name, ClassSession.class_date, ClassSession.starts_at,
                    ClassSession.ends_at, RosterInvitation.email.label("student_email"),
-                   Teacher.email.label("teacher_email"))
+                   Teacher.email.label("teacher_email"), Teacher.name.label("teacher_name"))
             .join(ClassSession, RosterInvitation.session_id == ClassSession.id)
             .join(Teacher, ClassSession.teacher_id == Teacher.id))

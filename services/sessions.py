@@ -6,8 +6,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import STUDENT, AttendanceRecord, ClassSession, FaceEncoding, User, db
-from services import audit, clock, faces, presence
-from services.errors import BadInput, Conflict, FaceProblem, Forbidden, NotFound
+from services import audit, clock, faces, presence, sealing
+from services.errors import BadInput, Conflict, FaceProblem, Forbidden, NotFound, Unavailable
 from services.records import record_rows
 
 
@@ -97,14 +97,15 @@ def _check_open(session, rules):
                        code="not_open")
 
 
-def templates(student_ids=None):
-    """(owner ids, matrix) of every enrolled face of the given students (None: all students)."""
-    query = select(FaceEncoding.user_id, FaceEncoding.encoding)
-    if student_ids is None:
-        query = query.join(User, FaceEncoding.user_id == User.id).where(User.role == STUDENT)
-    else:
-        query = query.where(FaceEncoding.user_id.in_(student_ids))
-    return faces.gallery(db.session.execute(query.order_by(FaceEncoding.user_id, FaceEncoding.id)).all())
+def templates(student_ids, face_key):
+    """(owner ids, matrix) of every enrolled face of the given students, and of nobody else,
+    unsealed with ``face_key``."""
+    query = select(FaceEncoding.user_id, FaceEncoding.encoding).where(FaceEncoding.user_id.in_(student_ids))
+    rows = db.session.execute(query.order_by(FaceEncoding.user_id, FaceEncoding.id)).all()
+    try:
+        return faces.gallery((owner, sealing.unseal(face_key, owner, raw)) for owner, raw in rows)
+    except sealing.KeyMismatch as exc:  # the server's configuration, not the caller's request
+        raise Unavailable(str(exc), code="face_key_mismatch") from None
 
 
 def check_in(student, slot, image, rules, presence_code=None):
@@ -123,8 +124,10 @@ def check_in(student, slot, image, rules, presence_code=None):
     if record.status is not None:
         raise Conflict(f"Attendance is already recorded as {record.status}.", code="already_marked")
     presence.check(record.presence_secret, presence_code)
+    _, known = templates([student.id], rules.face_key)
+    if not len(known):
+        raise Conflict("You have no face enrolled; enroll one with add_face first.", code="no_face_enrolled")
     probes = faces.probe_encodings(image, rules.max_selfie_pixels)
-    _, known = templates([student.id])
     distance = faces.verify(probes, known)
     if distance > rules.face_tolerance:
         raise FaceProblem("The face in the selfie does not match your enrolled face.", code="face_mismatch")

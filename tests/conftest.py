@@ -28,7 +28,7 @@ def _drop_everything(url):
 def database_url(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     _drop_everything(url)  # a crashed earlier run may have left tables behind
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test", "FACE_KEY": helpers.FACE_KEY})
     with app.app_context():
         upgrade_database()
         db.engine.dispose()
@@ -39,13 +39,16 @@ def database_url(tmp_path_factory):
 @pytest.fixture
 def settings(database_url):
     """The test configuration: what differs from the defaults a deployment runs with."""
-    return {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test", "TESTING": True,
+    return {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test", "FACE_KEY": helpers.FACE_KEY,
+            "TESTING": True,
             "TIMEZONE": "UTC", "CORS_ORIGINS": ["*"], "PASSWORD_HASH": helpers.CHEAP_PASSWORD_HASH}
 
 
 @pytest.fixture
-def app(settings):
-    app = create_app(settings)
+def app(settings, request):
+    # @pytest.mark.settings(TEACHER_SIGNUP="open") changes settings for one test
+    marker = request.node.get_closest_marker("settings")
+    app = create_app({**settings, **(marker.kwargs if marker else {})})
     with app.app_context():
         yield app
         db.session.remove()
@@ -87,3 +90,14 @@ def teacher(make_user):
 @pytest.fixture
 def student(make_user):
     return make_user("obama@school.test", STUDENT, photo="obama.jpg", name="Barack")
+
+
+@pytest.fixture
+def it(app):
+    """An administrator (the school's IT), made as `flask users create-admin` does: (email, token)."""
+    from services import accounts, auth
+    user = accounts.create_user(models.ADMIN, "it@school.test", "School IT", helpers.PASSWORD, None,
+                                helpers.CHEAP_PASSWORD_HASH)
+    token, _ = auth.issue_token(user, 3600)
+    db.session.commit()
+    return "it@school.test", token

@@ -14,6 +14,7 @@ from services import accounts, auth, faces, sessions
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "5f4dcc3b5aa765d61d8327deb882cf99"  # what the web client sends: an MD5 of the password
 CHEAP_PASSWORD_HASH = "pbkdf2:sha256:1"  # tests only: the strong default is tested on its own
+FACE_KEY = "5eed" * 16  # tests seal templates under their own key, so nothing is written to instance/
 NOON = datetime(2026, 3, 2, 12, 0)
 START = NOON - timedelta(minutes=5)  # a class that is open at NOON
 
@@ -41,7 +42,7 @@ def stand_in_encoding(photo):
 def make_user(email, role=STUDENT, face="obama.jpg", name=None, encode=stand_in_encoding):
     """An account enrolled with the fixture photo ``face``; returns (email, token)."""
     user = accounts.create_user(role, email, name or email.split("@")[0], PASSWORD, encode(face),
-                                CHEAP_PASSWORD_HASH)
+                                CHEAP_PASSWORD_HASH, face_key=bytes.fromhex(FACE_KEY))
     token, _ = auth.issue_token(user, 3600)
     db.session.commit()
     return email, token

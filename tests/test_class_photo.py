@@ -168,11 +168,31 @@ def test_a_person_twice_in_the_room_is_marked_at_most_once(client, school):
 
 
 @pytest.mark.face
-def test_empty_roster_matches_all_students_and_adds_them(client, school):
+def test_empty_roster_identifies_nobody(client, school):
+    """The attack of issue 8: a new teacher, an empty roster, a group photo of enrolled students."""
     create_class(client, school, roster="")
-    body = photograph(client, school, "obama_biden.jpg").get_json()
-    assert body["present"] == ["biden@school.test", "obama@school.test"] and body["absent"] == []
-    assert len(statuses()) == 2
+    response = photograph(client, school, "obama_biden.jpg", annotate="1")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert [f["status"] for f in body["faces"]] == ["unknown", "unknown"]
+    assert body["roster_empty"] is True and "roster is empty" in body["SUCCESS"]
+    assert body["present"] == body["absent"] == body["needs_review"] == [] and body["unknown_faces"] == 2
+    text = response.get_data(as_text=True).lower()
+    assert "obama" not in text and "biden" not in text and "barack" not in text
+    assert statuses() == {}
+
+
+@pytest.mark.face
+def test_only_the_roster_can_be_named(client, school):
+    """A roster of biden alone: obama in the same photo is unknown, and never a candidate."""
+    create_class(client, school, roster="biden@school.test")
+    response = photograph(client, school, "obama_biden.jpg", annotate="1")
+    body = response.get_json()
+    assert matched(body) == ["biden@school.test"] and body["roster_empty"] is False
+    assert sorted(f["status"] for f in body["faces"]) == ["matched", "unknown"]
+    assert all("candidates" not in f for f in body["faces"]) and body["needs_review"] == []
+    assert "obama" not in response.get_data(as_text=True).lower()
+    assert body["present"] == ["biden@school.test"] and len(statuses()) == 1
 
 
 @pytest.mark.face

@@ -3,6 +3,7 @@ import pytest
 
 from app import create_app
 from services import health
+from tests.helpers import FACE_KEY
 
 
 @pytest.mark.face
@@ -16,7 +17,7 @@ def test_ready_instance_answers_ok(client):
 def test_unreachable_database_answers_503(tmp_path):
     # A SQLite file inside a folder that does not exist cannot be opened.
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'missing' / 'x.db'}",
-                      "SECRET_KEY": "test", "TESTING": True})
+                      "SECRET_KEY": "test", "FACE_KEY": FACE_KEY, "TESTING": True})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["code"] == "database_unavailable"

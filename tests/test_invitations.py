@@ -99,6 +99,7 @@ def test_a_session_that_ends_before_registration_keeps_the_invitation(client, th
     assert roster(client, three_sessions, TOMORROW)[KIT]["status"] == "pending"
 
 
+@pytest.mark.settings(TEACHER_SIGNUP="open")
 def test_a_teacher_account_with_that_email_joins_nothing(client, three_sessions, enroll_without_model):
     register(client, KIT, path="register_teacher")
     assert roster(client, three_sessions, START)[KIT]["status"] == "not_enrolled"

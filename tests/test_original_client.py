@@ -24,7 +24,8 @@ TOMORROW = slot_fields(START + timedelta(days=1), name="COP4600")
 
 @pytest.fixture
 def settings(settings):
-    return {**settings, "ERROR_STATUS": "200"}
+    # what the README's section on the original client sets: refusals at 200, open sign-up
+    return {**settings, "ERROR_STATUS": "200", "TEACHER_SIGNUP": "open"}
 
 
 def webcam(photo):

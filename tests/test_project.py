@@ -71,7 +71,7 @@ def test_routes_leave_face_work_and_numpy_to_the_services():
 
 def test_passwords_are_hashed_with_full_cost_scrypt_by_default(monkeypatch):
     monkeypatch.delenv("PASSWORD_HASH", raising=False)
-    method = load({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})["PASSWORD_HASH"]
+    method = load({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "FACE_KEY": "0" * 64})["PASSWORD_HASH"]
     assert method == "scrypt:32768:8:1"
     assert hash_password("secret", method).startswith("scrypt:32768:8:1$")
 

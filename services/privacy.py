@@ -1,0 +1,162 @@
+"""A person's own data: export, erasure of faces or of the whole account, retention.
+
+Erasure keeps the school's register: the account's row stays, scrubbed of every personal
+detail (email, name, password, faces, tokens), so records and counts do not change. A
+student's records are deleted instead when ERASE_ATTENDANCE is set; a teacher's sessions
+wait under "former teacher" until an admin transfers them.
+"""
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash
+
+from models import (STUDENT, TEACHER, AttendanceEvent, AttendanceRecord, ClassSession, FaceEncoding, Token,
+                    User, db)
+from services import audit, clock, sealing
+from services.errors import Conflict, Unauthorized
+from services.records import page, record_rows
+
+PLAIN_TEMPLATE_BYTES = 128 * 8
+ERASED_DOMAIN = "erased.invalid"  # .invalid can never be a real address (RFC 2606)
+
+
+def placeholder(user):
+    """(email, name) an erased account keeps: no personal data, unique per account."""
+    if user.role == TEACHER:
+        return f"former-teacher-{user.id}@{ERASED_DOMAIN}", "former teacher"
+    kind = "student" if user.role == STUDENT else "admin"
+    return f"erased-{kind}-{user.id}@{ERASED_DOMAIN}", f"erased {kind} {user.id}"
+
+
+def check_password(user, password):
+    if not check_password_hash(user.password_hash, password):
+        raise Unauthorized("Wrong password; send your current password as passwd_hash.", code="bad_credentials")
+
+
+def delete_faces(user, actor, kind="erase.faces"):
+    """Erases every face template of ``user``; returns how many."""
+    removed = db.session.execute(delete(FaceEncoding).where(FaceEncoding.user_id == user.id)
+                                 .execution_options(synchronize_session=False)).rowcount
+    audit.log(kind, actor, user, detail={"templates": removed})
+    return removed
+
+
+def erase_user(user, actor, erase_attendance=False):
+    """Erases an account: its faces, tokens and every personal detail. Returns what happened."""
+    if user.status == "erased":
+        raise Conflict("This account is already erased.", code="already_erased")
+    templates = db.session.execute(delete(FaceEncoding).where(FaceEncoding.user_id == user.id)).rowcount
+    db.session.execute(delete(Token).where(Token.user_id == user.id))
+    own_records = select(AttendanceRecord.id).where(AttendanceRecord.student_id == user.id)
+    records = db.session.scalar(select(func.count()).select_from(own_records.subquery()))
+    if user.role == STUDENT and erase_attendance:
+        db.session.execute(delete(AttendanceRecord).where(AttendanceRecord.student_id == user.id)
+                           .execution_options(synchronize_session=False))
+        attendance = "deleted"
+    else:
+        # A teacher's note about the student may name them: the record stays, the note goes.
+        db.session.execute(update(AttendanceEvent).where(AttendanceEvent.record_id.in_(own_records))
+                           .values(note=None).execution_options(synchronize_session=False))
+        attendance = "pseudonymised"
+    user.email, user.name = placeholder(user)
+    user.password_hash = "!erased"  # matches no password
+    user.status, user.last_seen_at = "erased", None
+    db.session.flush()
+    outcome = {"templates": templates, "records": records, "attendance": attendance}
+    if user.role == TEACHER:
+        outcome["sessions"] = db.session.scalar(select(func.count()).where(ClassSession.teacher_id == user.id))
+    audit.log("erase.account", actor, user, detail=outcome)
+    return outcome
+
+
+def transfer_sessions(admin, from_teacher, to_teacher):
+    """Hands every session of ``from_teacher`` (usually a former teacher) to ``to_teacher``."""
+    if from_teacher.id == to_teacher.id:
+        raise Conflict("Pick two different teachers.", code="same_teacher")
+    if to_teacher.status != "active":
+        raise Conflict("Sessions can only go to an active teacher.", code="bad_status")
+    try:
+        with db.session.begin_nested():
+            moved = db.session.execute(update(ClassSession).where(ClassSession.teacher_id == from_teacher.id)
+                                       .values(teacher_id=to_teacher.id)
+                                       .execution_options(synchronize_session=False)).rowcount
+    except IntegrityError:
+        raise Conflict("The receiving teacher already has a session with the same name and times.",
+                       code="class_exists") from None
+    audit.log("admin.transfer_sessions", admin, to_teacher, detail={"sessions": moved, "from_user": from_teacher.id})
+    return moved
+
+
+def export(user):
+    """Everything stored about ``user``, except the face templates themselves."""
+    faces = db.session.execute(select(FaceEncoding.created_at, FaceEncoding.source)
+                               .where(FaceEncoding.user_id == user.id).order_by(FaceEncoding.id)).all()
+    records = db.session.execute(record_rows().where(AttendanceRecord.student_id == user.id)
+                                 .order_by(ClassSession.starts_at, AttendanceRecord.id)).all()
+    history = db.session.execute(
+        select(AttendanceEvent.record_id, AttendanceEvent.at, AttendanceEvent.method, AttendanceEvent.from_status,
+               AttendanceEvent.to_status, AttendanceEvent.distance, AttendanceEvent.note,
+               User.email.label("actor_email"))
+        .join(AttendanceRecord, AttendanceEvent.record_id == AttendanceRecord.id)
+        .join(User, AttendanceEvent.actor_id == User.id)
+        .where(AttendanceRecord.student_id == user.id).order_by(AttendanceEvent.at, AttendanceEvent.id)).all()
+    sessions = db.session.execute(
+        select(ClassSession.class_name, ClassSession.class_date, ClassSession.starts_at, ClassSession.ends_at,
+               ClassSession.created_at, func.count(AttendanceRecord.id).label("roster_size"))
+        .outerjoin(AttendanceRecord, AttendanceRecord.session_id == ClassSession.id)
+        .where(ClassSession.teacher_id == user.id)
+        .group_by(ClassSession.id).order_by(ClassSession.starts_at)).all()
+    audit.log("export", user, user)
+    return faces, records, history, sessions
+
+
+def purge_stale_faces(retention_days, now=None):
+    """Erases the templates of students neither logged in nor recognised for ``retention_days``.
+
+    Returns the emails whose faces were erased (nothing when retention_days is 0).
+    """
+    if retention_days <= 0:
+        return []
+    cutoff = (now or clock.utc_naive()) - timedelta(days=retention_days)
+    # Recognised: a record marked by selfie or class photo (read here, so check-ins write nothing more).
+    recognised_since = select(AttendanceRecord.id).where(
+        AttendanceRecord.student_id == User.id, AttendanceRecord.method.in_(("selfie", "photo")),
+        AttendanceRecord.marked_time >= cutoff)
+    stale = db.session.scalars(
+        select(User).where(User.role == STUDENT, User.status != "erased",
+                           func.coalesce(User.last_seen_at, User.created_at) < cutoff,
+                           ~recognised_since.exists(), User.id.in_(select(FaceEncoding.user_id)))
+        .order_by(User.email)).all()
+    for user in stale:
+        delete_faces(user, None, kind="purge.faces")
+    return [u.email for u in stale]
+
+
+
+def reseal_all(old_key, new_key):
+    """Re-seals every face template under ``new_key``; returns how many. One transaction: a
+    failure leaves every template under the old key."""
+    rows = db.session.execute(select(FaceEncoding.id, FaceEncoding.user_id, FaceEncoding.encoding)).all()
+    for row_id, owner, raw in rows:
+        # 1024 bytes: a plain template enrolled before sealing existed (a sealed one is 1057)
+        plain = bytes(raw) if len(raw) == PLAIN_TEMPLATE_BYTES else sealing.unseal(old_key, owner, raw)
+        db.session.execute(update(FaceEncoding).where(FaceEncoding.id == row_id)
+                           .values(encoding=sealing.seal(new_key, owner, plain))
+                           .execution_options(synchronize_session=False))
+    audit.log("key.rotate", None, None, detail={"templates": len(rows)})
+    return len(rows)
+
+
+def own_audit(user, limit_offset=(None, 0)):
+    """(audit entries about ``user``, changes of their attendance records), newest first."""
+    changes = db.session.execute(page(
+        select(AttendanceEvent.at, AttendanceEvent.method, AttendanceEvent.from_status, AttendanceEvent.to_status,
+               AttendanceEvent.distance, AttendanceEvent.note, User.email.label("actor_email"),
+               ClassSession.class_name, ClassSession.starts_at, ClassSession.ends_at)
+        .join(AttendanceRecord, AttendanceEvent.record_id == AttendanceRecord.id)
+        .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
+        .join(User, AttendanceEvent.actor_id == User.id)
+        .where(AttendanceRecord.student_id == user.id)
+        .order_by(AttendanceEvent.at.desc(), AttendanceEvent.id.desc()), limit_offset)).all()
+    return audit.entries(subject_id=user.id, limit_offset=limit_offset), changes

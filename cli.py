@@ -11,6 +11,7 @@ import cli_admin
 from models import db
 from services import auth, exports, roster_files, term_reports
 from services.errors import ApiError
+from services.face_models import dlib_blas
 
 tokens = AppGroup("tokens", help="Login tokens.")
 config_group = AppGroup("config", help="The effective configuration.")
@@ -43,6 +44,7 @@ def show_config():
 
     for name in sorted(config.effective_names()):
         click.echo(f"{name} = {_shown(name, current_app.config[name])}")
+    click.echo(f"# dlib's BLAS: {dlib_blas()}")
 
 
 @rosters_group.command("import")

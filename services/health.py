@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
 from services.errors import Unavailable
-from services.face_models import dlib_models
+from services.face_models import dlib_blas, dlib_models
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -29,7 +29,7 @@ def check():
     except Exception:  # noqa: BLE001 - any failure to load means the instance is not ready
         raise Unavailable("The face models could not be loaded; this instance cannot check anyone in.",
                           code="models_unavailable") from None
-    return {"status": "ok", "database": "ok", "models": "loaded"}
+    return {"status": "ok", "database": "ok", "models": "loaded", "blas": dlib_blas()}
 
 
 @functools.lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ def prune_tokens():
 def _shown(name, value):
     if name in SECRET_SETTINGS:
         return "********"
-    if name == "SQLALCHEMY_DATABASE_URI":
+    if name == "SQLALCHEMY_DATABASE_URI" or (name == "REDIS_URL" and value):
         return make_url(value).render_as_string(hide_password=True)
     return value
 

@@ -25,6 +25,8 @@ SETTINGS = {
     "TIMEZONE": ("UTC", "IANA time zone of the school's wall-clock class times"),
     "CORS_ORIGINS": ("*", "comma-separated origins allowed to call the API from a browser"),
     "PASSWORD_HASH": ("scrypt:32768:8:1", "how passwords are hashed (Werkzeug method); lower it only in tests"),
+    "REDIS_URL": ("unset: class-photo jobs run in the web process", "Redis for class-photo jobs (async=1), run by `flask --app app jobs worker` (README: Scaling out)"),
+    "PHOTO_JOB_TTL": ("3600", "seconds a class-photo job's answer is kept after it finished; its photos are deleted once it ran"),
 }
 
 
@@ -88,6 +90,8 @@ _READERS = {
     "TIMEZONE": lambda: _time_zone(_env("TIMEZONE")),
     "CORS_ORIGINS": lambda: [o.strip() for o in _env("CORS_ORIGINS").split(",") if o.strip()],
     "PASSWORD_HASH": lambda: _env("PASSWORD_HASH"),
+    "REDIS_URL": lambda: os.environ.get("REDIS_URL") or None,
+    "PHOTO_JOB_TTL": lambda: int(_env("PHOTO_JOB_TTL")),
 }
 
 

@@ -1,4 +1,6 @@
 """Attendance from photographs of the room: every recognised roster student is marked present."""
+import base64
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,17 +18,24 @@ class PhotoResult:
         self.faces, self.annotated = faces_found, annotated
 
 
-def mark_from_photos(teacher, slot, images, rules, annotate_photos=False):
-    """Marks present every roster student recognised in the photos; never unmarks anyone.
-
-    A session with an empty roster matches against every enrolled student and adds the
-    students it recognises. Returns (session, {student id: User} of every candidate,
-    [PhotoResult]); each Match's candidates are student ids.
-    """
+def open_session(teacher, slot, rules):
+    """The teacher's session named by ``slot``, once its marking has begun (else not_open)."""
     session = teacher_session(teacher, slot)
     if clock.local_naive(rules.timezone) < opens_at(session, rules.grace_minutes):
         raise Conflict(f"This class starts at {session.starts_at:%Y-%m-%d %H:%M}; "
                        "photograph the room once it has begun.", code="not_open")
+    return session
+
+
+def mark_from_photos(teacher, slot, images, rules, annotate_photos=False, progress=None):
+    """Marks present every roster student recognised in the photos; never unmarks anyone.
+
+    A session with an empty roster matches against every enrolled student and adds the
+    students it recognises. Returns (session, {student id: User} of every candidate,
+    [PhotoResult]); each Match's candidates are student ids. ``progress(photos done, faces
+    found so far)`` is called after each photo.
+    """
+    session = open_session(teacher, slot, rules)
     with timing.phase("database"):
         roster = {r.student_id: r for r in db.session.scalars(
             select(AttendanceRecord).where(AttendanceRecord.session_id == session.id))}
@@ -47,6 +56,8 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False):
                     record = roster.get(student.id) or _add_to_roster(session, student, roster)
                     mark_present(record.id, teacher, "photo", match.distance)
         results.append(PhotoResult(found, _annotation(pixels, found, students) if annotate_photos else None))
+        if progress is not None:
+            progress(len(results), sum(len(r.faces) for r in results))
     db.session.flush()
     return session, students, results
 
@@ -82,3 +93,30 @@ def session_statuses(session):
                               .join(AttendanceRecord, AttendanceRecord.student_id == User.id)
                               .where(AttendanceRecord.session_id == session.id).order_by(User.email)).all()
     return [r.email for r in rows if r.status == "present"], [r.email for r in rows if r.status != "present"]
+
+
+def _face_json(index, box, match, student, students):
+    body = {"image_index": index, "box": box.as_dict(), "status": match.decision,
+            "student_email_id": student.email if student else None,
+            "name": student.name if student else None,
+            "distance": round(match.distance, 3) if student else None}
+    if match.decision == "needs_review":
+        body["candidates"] = [{"student_email_id": students[sid].email, "name": students[sid].name,
+                               "distance": round(d, 3)} for sid, d in match.candidates]
+    return body
+
+
+def report(session, students, results):
+    """The answer to a class photo, the same whether it ran in the request or as a job."""
+    faces_json = [_face_json(i, box, match, student, students)
+                  for i, result in enumerate(results) for box, match, student in result.faces]
+    present, absent = session_statuses(session)
+    recognised = sum(f["status"] == "matched" for f in faces_json)
+    body = {"SUCCESS": f"{recognised} of {len(faces_json)} faces recognised; {len(present)} students present.",
+            "faces": faces_json, "present": present, "absent": absent,
+            "unknown_faces": sum(f["status"] == "unknown" for f in faces_json),
+            "needs_review": [f for f in faces_json if f["status"] == "needs_review"]}
+    if results and results[0].annotated is not None:
+        annotated = [base64.b64encode(r.annotated).decode("ascii") for r in results]
+        body["annotated_image"], body["annotated_images"] = annotated[0], annotated
+    return body

@@ -246,3 +246,12 @@ def test_the_documented_worker_command_runs_queued_jobs(app, client, school, mod
 def test_the_worker_command_needs_redis(app, mode):
     result = app.test_cli_runner().invoke(args=["jobs", "worker", "--burst"])
     assert result.exit_code != 0 and "REDIS_URL" in result.output
+
+
+@pytest.mark.parametrize("mode", ["in_process"])
+def test_config_show_hides_the_redis_password(settings, mode):
+    from app import create_app
+    app = create_app({**settings, "REDIS_URL": "redis://:hunter2@redis.school.test:6379/0"})
+    shown = app.test_cli_runner().invoke(args=["config", "show"]).output
+    assert "REDIS_URL = redis://:***@redis.school.test:6379/0" in shown and "hunter2" not in shown
+    assert "PHOTO_JOB_TTL = 3600" in shown

@@ -7,7 +7,8 @@ photo with those five on the roster. Starts two gunicorn instances (one worker p
 gunicorn.conf.py) and two `flask --app app jobs worker` processes, all on REDIS_URL. Then
 --teachers client threads each post --photos 12 MP class photos (30 faces, bench/class_photo.py's
 room) one after another with async=1, polling get_photo_job every --poll seconds until done,
-while --readers client threads call random student statistics in a closed loop. Every call
+while --readers client threads call random student statistics at a fixed total rate
+(--read-rate per second, open loop). Every call
 goes to the two instances in turn, as a load balancer without sticky sessions would, so a
 job queued on one instance is polled on the other. The load ends when every job is done.
 
@@ -28,6 +29,7 @@ import os
 import random
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -96,10 +98,12 @@ def main():
     parser.add_argument("--faces", type=Path, default=DEFAULT_FACES)
     parser.add_argument("--teachers", type=int, default=4)
     parser.add_argument("--photos", type=int, default=3, help="class photos each teacher posts")
-    parser.add_argument("--readers", type=int, default=8)
+    parser.add_argument("--readers", type=int, default=8, help="student client threads")
+    parser.add_argument("--read-rate", type=float, default=40, help="statistics reads per second, all readers")
     parser.add_argument("--queue-workers", type=int, default=2)
     parser.add_argument("--poll", type=float, default=0.5, help="seconds between a teacher's polls")
-    parser.add_argument("--phases", nargs="+", choices=["sync", "async"], default=["sync", "async"],
+    parser.add_argument("--solo", type=int, default=3, help="photos alone, each way, before the load (0: none)")
+    parser.add_argument("--phases", nargs="*", choices=["sync", "async"], default=["sync", "async"],
                         help="sync: the same load with the photos answered in the web process (before)")
     args = parser.parse_args()
 
@@ -120,13 +124,62 @@ def main():
         try:
             wait_for_workers(redis, args.queue_workers, workers)
             enroll(args, ports[0])
+            web_pids = web0.worker_pids() + web1.worker_pids()
+            solo = solo_pairs(args, ports, teachers, room, web_pids, [p.pid for p, _ in workers]) if args.solo else None
             results = {}
             for phase in args.phases:
                 results[phase] = run_load(args, ports, teachers, reads, room, queued=phase == "async")
         finally:
             stop_workers(workers)
     clean_redis(args.redis_url)
-    write_result("photo_queue.json", {phase: report(args, phase, r) for phase, r in results.items()})
+    summaries = {phase: report(args, phase, r) for phase, r in results.items()}
+    if solo:
+        wall, cpu = solo["wall"], solo["cpu"]
+        def cpu_median(way, part):
+            return statistics.median(c[part] for c in cpu[way])
+        print(f"one photo alone, {args.solo} times each way, interleaved (medians):\n"
+              f"  synchronous answer: {statistics.median(wall['sync']):.2f} s wall, "
+              f"CPU {cpu_median('sync', 0):.2f} s in the web process\n"
+              f"  queued job, 202 to done seen by polling every 0.1 s: {statistics.median(wall['async']):.2f} s wall, "
+              f"CPU {cpu_median('async', 1):.2f} s in the work horse + {cpu_median('async', 0):.2f} s in the web "
+              f"processes (the 202 and the polls)")
+    write_result("photo_queue.json", {**summaries, "solo_seconds": solo})
+
+
+def cpu_seconds(pid, children=False):
+    """User + system CPU time of a process (or of its finished children: the queue workers'
+    forked work horses), from /proc: unlike wall time, barely moved by other load on the host."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(v) for v in (fields[13:15] if children else fields[11:13]))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def solo_pairs(args, ports, teachers, room, web_pids, worker_pids):
+    """One photo at a time, nothing else running: the synchronous call and the queued job in
+    turn, so the machine's other load hits both alike. What the queue costs a single photo,
+    in wall time and in CPU time (web processes + queue workers' children)."""
+    uid, email = teachers[-1]
+    token, times, cpu = raw_token(uid), {"sync": [], "async": []}, {"sync": [], "async": []}
+
+    def total_cpu():  # (web processes, queue workers' work horses)
+        return (sum(cpu_seconds(pid) for pid in web_pids),
+                sum(cpu_seconds(pid, children=True) for pid in worker_pids))
+    args_one = argparse.Namespace(**{**vars(args), "teachers": 1, "photos": 2 * args.solo})
+    slots = prepare(args_one, ports, [(uid, email)], "solo")[0][2]
+    for n, slot in enumerate(slots):
+        queued = n % 2 == 1
+        cpu_before, began = total_cpu(), time.perf_counter()
+        status, body, _ = api(ports[n % 2], "mark_class_attendance", token, teacher_email_id=email,
+                              files={"image_file": ("room.jpg", room)}, **({"async": "1"} if queued else {}), **slot)
+        assert status == (202 if queued else 200), body
+        while queued and body.get("status") not in ("done", "failed"):
+            time.sleep(0.1)
+            status, body, _ = api(ports[0], "get_photo_job", token, teacher_email_id=email, job_id=body["job_id"])
+        assert len(body["present"]) == len(ENROLL), body
+        times["async" if queued else "sync"].append(time.perf_counter() - began)
+        time.sleep(0.5)  # the work horse has exited and been waited for: its CPU time is counted
+        cpu["async" if queued else "sync"].append([b - a for a, b in zip(cpu_before, total_cpu())])
+    return {"wall": times, "cpu": cpu}
 
 
 def enroll(args, port):
@@ -200,22 +253,32 @@ def run_load(args, ports, teachers, reads, room, queued):
                     break
 
     def reader(seed_value):
+        # Open loop at a fixed rate, the same in both phases: a slow answer does not lower the
+        # load, and the photos get the same share of the cores whatever the reads' latency.
         rng = random.Random(seed_value)
+        interval = args.readers / args.read_rate
         connections = {p: http.client.HTTPConnection("127.0.0.1", p, timeout=60) for p in ports}
+        due = time.monotonic() + rng.random() * interval
         while not teachers_done.is_set():
+            time.sleep(max(0.0, due - time.monotonic()))
+            due += interval
             kind = rng.choice(STUDENT_ENDPOINTS)
             uid, fields = rng.choice(reads[kind])
             port = next_port()
-            try:
-                status, body, elapsed = request(connections[port], "POST", f"/api/v1/{kind}", fields,
-                                                token=raw_token(uid))
-            except (OSError, http.client.HTTPException) as exc:
-                errors.append((kind, type(exc).__name__, str(exc)))
-                connections[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                continue
+            for attempt in (1, 2):  # a keep-alive connection the server closed is opened again, once
+                try:
+                    status, body, elapsed = request(connections[port], "POST", f"/api/v1/{kind}", fields,
+                                                    token=raw_token(uid))
+                    break
+                except (OSError, http.client.HTTPException) as exc:
+                    connections[port].close()
+                    connections[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                    if attempt == 2:
+                        status, body, elapsed = type(exc).__name__, str(exc), None
             if status != 200:
                 errors.append((kind, status, body))
-            read_times.append(elapsed)
+            if elapsed is not None:
+                read_times.append(elapsed)
         for c in connections.values():
             c.close()
 
@@ -241,6 +304,7 @@ def report(args, phase, r):
     result = {
         "setup": {"web_instances": 2, "web_workers_each": 1, "queue_workers": args.queue_workers,
                   "teachers": args.teachers, "photos_each": args.photos, "readers": args.readers,
+                  "read_rate": args.read_rate,
                   "cores": os.cpu_count(), "load_average_before_and_after": r["load_average"]},
         "seconds": seconds,
         "jobs": {"posted": args.teachers * args.photos, "done": len(done), "correct_5_of_5": correct,

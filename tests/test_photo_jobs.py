@@ -255,3 +255,12 @@ def test_config_show_hides_the_redis_password(settings, mode):
     shown = app.test_cli_runner().invoke(args=["config", "show"]).output
     assert "REDIS_URL = redis://:***@redis.school.test:6379/0" in shown and "hunter2" not in shown
     assert "PHOTO_JOB_TTL = 3600" in shown
+
+
+@pytest.mark.parametrize("mode", ["in_process"])
+def test_an_unreachable_queue_answers_503_and_queues_nothing(app, client, school, mode, monkeypatch):
+    create_class(client, school, roster=ROSTER)
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:9/0")  # nothing listens on port 9
+    app.extensions["photo_jobs"] = jobs.PhotoJobs(app)
+    assert_error(photograph(client, school, "obama_biden.jpg", **{"async": "1"}), 503, "queue_unavailable")
+    assert_error(poll(client, school, "some-job-id"), 503, "queue_unavailable")

@@ -203,6 +203,8 @@ def worker(burst, name):
     # workers share the master's), and dies after it, so one bad photo cannot take the worker.
     dlib_models()
     haar_cascade()
+    # The matcher is imported on first use; done once here rather than in every child (0.3 s CPU).
+    import scipy.optimize  # noqa: F401
     db.engine.dispose()  # a forked child must not share a connection with this process
     gc.freeze()
     Worker([QUEUE], connection=jobs.redis, name=name).work(burst=burst)

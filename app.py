@@ -10,6 +10,7 @@ from sqlalchemy import event
 
 import cli
 import config
+import jobs
 import routes
 from models import db
 from routes import limits
@@ -40,6 +41,7 @@ def create_app(overrides=None):
 
     routes.register(app)
     cli.register(app)
+    jobs.init_app(app)
     app.before_request(timing.start)
     app.after_request(_server_timing)
     return app

@@ -32,7 +32,7 @@ def prune_tokens():
 def _shown(name, value):
     if name in SECRET_SETTINGS:
         return "********"
-    if name in ("SQLALCHEMY_DATABASE_URI", "RATELIMIT_STORAGE_URI"):
+    if name in ("SQLALCHEMY_DATABASE_URI", "RATELIMIT_STORAGE_URI") or (name == "REDIS_URL" and value):
         return make_url(value).render_as_string(hide_password=True)
     return value
 

@@ -43,6 +43,8 @@ SETTINGS = {
     "ERASE_ATTENDANCE": ("0", "1: erasing a student also deletes their attendance records (default: kept, pseudonymised)"),
     "FACE_RETENTION_DAYS": ("0", "`privacy purge` erases the faces of students unseen this many days (0: keep)"),
     "STUDENT_EMAIL_DOMAINS": ("*", "comma-separated email domains students may self-enroll with (`*`: any)"),
+    "REDIS_URL": ("unset: class-photo jobs run in the web process", "Redis for class-photo jobs (async=1), run by `flask --app app jobs worker` (README: Scaling out)"),
+    "PHOTO_JOB_TTL": ("3600", "seconds a class-photo job's answer is kept after it finished; its photos are deleted once it ran"),
 }
 SIGNUP_MODES = ("approval", "open", "closed")
 
@@ -175,6 +177,8 @@ _READERS = {
     "STUDENT_EMAIL_DOMAINS": lambda: _domains(_env("STUDENT_EMAIL_DOMAINS")),
     "ERASE_ATTENDANCE": lambda: _env("ERASE_ATTENDANCE").strip().lower() in ("1", "true", "yes", "on"),
     "FACE_RETENTION_DAYS": lambda: int(_env("FACE_RETENTION_DAYS")),
+    "REDIS_URL": lambda: os.environ.get("REDIS_URL") or None,
+    "PHOTO_JOB_TTL": lambda: int(_env("PHOTO_JOB_TTL")),
 }
 
 

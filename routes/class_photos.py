@@ -1,5 +1,5 @@
-"""Attendance from photographs of the room."""
-import base64
+"""Attendance from photographs of the room, answered at once or (``async=1``) as a job."""
+from flask import current_app
 
 from models import TEACHER
 from routes.common import api_blueprint, endpoint, rules
@@ -11,15 +11,8 @@ bp = api_blueprint("class_photos")
 MAX_PHOTOS = 5
 
 
-def _face_json(index, box, match, student, students):
-    body = {"image_index": index, "box": box.as_dict(), "status": match.decision,
-            "student_email_id": student.email if student else None,
-            "name": student.name if student else None,
-            "distance": round(match.distance, 3) if student else None}
-    if match.decision == "needs_review":
-        body["candidates"] = [{"student_email_id": students[sid].email, "name": students[sid].name,
-                               "distance": round(d, 3)} for sid, d in match.candidates]
-    return body
+def _jobs():
+    return current_app.extensions["photo_jobs"]  # jobs.PhotoJobs
 
 
 @endpoint(bp, "/mark_class_attendance", role=TEACHER)
@@ -27,20 +20,14 @@ def mark_class_attendance(fields, teacher):
     images = fields.images()
     if len(images) > MAX_PHOTOS:
         raise BadInput(f"Send at most {MAX_PHOTOS} photos at once, not {len(images)}.", code="too_many_photos")
+    if fields.flag("async"):
+        job = _jobs().submit(teacher, fields.slot(), images, rules(), fields.flag("annotate"))
+        return {"SUCCESS": "The photos are queued; ask get_photo_job for progress and the result.", **job}, 202
     session, students, results = class_photos.mark_from_photos(
         teacher, fields.slot(), images, rules(), annotate_photos=fields.flag("annotate"))
-    faces = [_face_json(i, box, match, student, students)
-             for i, result in enumerate(results) for box, match, student in result.faces]
-    present, absent = class_photos.session_statuses(session)
-    recognised = sum(f["status"] == "matched" for f in faces)
-    message = f"{recognised} of {len(faces)} faces recognised; {len(present)} students present."
-    if not present and not absent:
-        message = ("This session's roster is empty, so nobody can be recognised: faces are only compared "
-                   "with the students on the roster. Add the class's students to the session first.")
-    body = {"SUCCESS": message, "roster_empty": not present and not absent, "faces": faces, "present": present, "absent": absent,
-            "unknown_faces": sum(f["status"] == "unknown" for f in faces),
-            "needs_review": [f for f in faces if f["status"] == "needs_review"]}
-    if results and results[0].annotated is not None:
-        annotated = [base64.b64encode(r.annotated).decode("ascii") for r in results]
-        body["annotated_image"], body["annotated_images"] = annotated[0], annotated
-    return body
+    return class_photos.report(session, students, results)
+
+
+@endpoint(bp, "/get_photo_job", role=TEACHER)
+def get_photo_job(fields, teacher):
+    return _jobs().view(teacher, fields.text("job_id", max_length=64))

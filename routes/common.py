@@ -46,6 +46,8 @@ def endpoint(blueprint, *paths, role=None, email_field=None, methods=("POST",), 
             else:
                 result = view(fields)
             db.session.commit()
+            if isinstance(result, tuple):  # (body, status), e.g. 202 for a queued job
+                return jsonify(result[0]), result[1]
             return jsonify(result)
 
         for path in paths:

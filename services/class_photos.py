@@ -1,4 +1,6 @@
 """Attendance from photographs of the room: every recognised roster student is marked present."""
+import base64
+
 from sqlalchemy import select
 
 from models import AttendanceRecord, User, db
@@ -15,18 +17,24 @@ class PhotoResult:
         self.faces, self.annotated = faces_found, annotated
 
 
-def mark_from_photos(teacher, slot, images, rules, annotate_photos=False):
+def open_session(teacher, slot, rules):
+    """The teacher's session named by ``slot``, once its marking has begun (else not_open)."""
+    session = teacher_session(teacher, slot)
+    if clock.local_naive(rules.timezone) < opens_at(session, rules.grace_minutes):
+        raise Conflict(f"This class starts at {session.starts_at:%Y-%m-%d %H:%M}; "
+                       "photograph the room once it has begun.", code="not_open")
+    return session
+
+
+def mark_from_photos(teacher, slot, images, rules, annotate_photos=False, progress=None):
     """Marks present every roster student recognised in the photos; never unmarks anyone.
 
     Faces are compared with the session's roster only, so an answer never names anyone
     else; an empty roster recognises nobody. Returns (session, {student id: User} of the
     roster students with a face enrolled, [PhotoResult]); each Match's candidates are
-    student ids.
+    student ids. ``progress(photos done, faces found so far)`` is called after each photo.
     """
-    session = teacher_session(teacher, slot)
-    if clock.local_naive(rules.timezone) < opens_at(session, rules.grace_minutes):
-        raise Conflict(f"This class starts at {session.starts_at:%Y-%m-%d %H:%M}; "
-                       "photograph the room once it has begun.", code="not_open")
+    session = open_session(teacher, slot, rules)
     with timing.phase("database"):
         roster = {r.student_id: r for r in db.session.scalars(
             select(AttendanceRecord).where(AttendanceRecord.session_id == session.id))}
@@ -51,6 +59,8 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False):
                     for candidate, distance in match.candidates:
                         audit.log("recognition.candidate", teacher, students[candidate], session.id, distance)
         results.append(PhotoResult(found, _annotation(pixels, found, students) if annotate_photos else None))
+        if progress is not None:
+            progress(len(results), sum(len(r.faces) for r in results))
     db.session.flush()
     return session, students, results
 
@@ -74,3 +84,35 @@ def session_statuses(session):
                               .join(AttendanceRecord, AttendanceRecord.student_id == User.id)
                               .where(AttendanceRecord.session_id == session.id).order_by(User.email)).all()
     return [r.email for r in rows if r.status == "present"], [r.email for r in rows if r.status != "present"]
+
+
+def _face_json(index, box, match, student, students):
+    body = {"image_index": index, "box": box.as_dict(), "status": match.decision,
+            "student_email_id": student.email if student else None,
+            "name": student.name if student else None,
+            "distance": round(match.distance, 3) if student else None}
+    if match.decision == "needs_review":
+        body["candidates"] = [{"student_email_id": students[sid].email, "name": students[sid].name,
+                               "distance": round(d, 3)} for sid, d in match.candidates]
+    return body
+
+
+def report(session, students, results):
+    """The answer to a class photo, the same whether it ran in the request or as a job."""
+    faces_json = [_face_json(i, box, match, student, students)
+                  for i, result in enumerate(results) for box, match, student in result.faces]
+    present, absent = session_statuses(session)
+    recognised = sum(f["status"] == "matched" for f in faces_json)
+    message = f"{recognised} of {len(faces_json)} faces recognised; {len(present)} students present."
+    roster_empty = not present and not absent
+    if roster_empty:
+        message = ("This session's roster is empty, so nobody can be recognised: faces are only compared "
+                   "with the students on the roster. Add the class's students to the session first.")
+    body = {"SUCCESS": message, "roster_empty": roster_empty,
+            "faces": faces_json, "present": present, "absent": absent,
+            "unknown_faces": sum(f["status"] == "unknown" for f in faces_json),
+            "needs_review": [f for f in faces_json if f["status"] == "needs_review"]}
+    if results and results[0].annotated is not None:
+        annotated = [base64.b64encode(r.annotated).decode("ascii") for r in results]
+        body["annotated_image"], body["annotated_images"] = annotated[0], annotated
+    return body

@@ -46,6 +46,21 @@ def _decode(data, max_pixels):
                          code="unreadable_image") from None
 
 
+def check_header(data, max_pixels):
+    """Refuses, from the header alone and without decoding, what decode() would refuse as
+    not a photo or too many pixels: a queued class photo's obvious errors are answered at once."""
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise NotAnImage("The upload is not an image; send a JPEG, PNG or WebP photo.") from None
+    if image.format not in ACCEPTED_FORMATS:
+        raise NotAnImage(f"{image.format} images are not accepted; send a JPEG, PNG or WebP photo.")
+    width, height = image.size
+    if width * height > max_pixels:
+        raise TooLarge(f"The image has {width}x{height} pixels; the limit is {max_pixels} pixels.",
+                       code="too_many_pixels")
+
+
 def _upright(image):
     try:
         return ImageOps.exif_transpose(image)

@@ -40,8 +40,9 @@ def database_url(tmp_path_factory):
 def settings(database_url):
     """The test configuration: what differs from the defaults a deployment runs with."""
     return {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test", "FACE_KEY": helpers.FACE_KEY,
-            "TESTING": True,
-            "TIMEZONE": "UTC", "CORS_ORIGINS": ["*"], "PASSWORD_HASH": helpers.CHEAP_PASSWORD_HASH}
+            "TESTING": True, "TIMEZONE": "UTC", "CORS_ORIGINS": ["*"],
+            "PASSWORD_HASH": helpers.CHEAP_PASSWORD_HASH,
+            "REDIS_URL": None}  # class-photo jobs in-process unless a test asks for Redis
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """The /api/v1 blueprints, one per purpose, and the error handlers they share."""
-from routes import accounts, class_photos, corrections, health, reports, sessions
+from routes import accounts, class_photos, corrections, health, openapi, reports, sessions
 from routes.errors import register_error_handlers
 
 BLUEPRINTS = (accounts.bp, sessions.bp, class_photos.bp, corrections.bp, reports.bp, health.bp)
@@ -8,4 +8,5 @@ BLUEPRINTS = (accounts.bp, sessions.bp, class_photos.bp, corrections.bp, reports
 def register(app):
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.register_blueprint(openapi.bp)  # last: it documents the routes registered before it
     register_error_handlers(app)

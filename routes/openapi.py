@@ -25,6 +25,12 @@ STATUS_MEANING = {400: "Bad input", 401: "Missing, invalid or expired token", 40
                   503: "Not available right now; try again"}
 DOCS_ASSETS = {"swagger-ui.css": "text/css", "swagger-ui-bundle.js": "text/javascript",
                "rollcall-docs.js": "text/javascript", "favicon-32x32.png": "image/png"}
+TAGS = {"accounts": "Registration, login, profile, more faces, reviews",
+        "sessions": "Class sessions, their rosters, selfie check-in",
+        "class_photos": "Attendance from photos of the room",
+        "corrections": "A teacher's manual corrections and the audit trail",
+        "reports": "Listings and statistics", "health": "Readiness for a load balancer",
+        "openapi": "This document and the docs page"}  # blueprints not listed still get their tag
 CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "application/json")
 
 DESCRIPTION = """\
@@ -86,6 +92,8 @@ def build_document(app):
     spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer",
         "description": "The token from login_* or register_*. It may also be sent as the `token` body field."})
+    for name, description in TAGS.items():
+        spec.tag({"name": name, "description": description})
     builder = _Builder(spec)
     codes = error_codes()
     for status in ALL_STATUSES:
@@ -111,9 +119,8 @@ def build_document(app):
 
 def _openapi_path(rule):
     parameters = []
-    path = rule.rule
+    path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule.rule)
     for converter, _, name in _rule_parts(rule.rule):
-        path = path.replace(f"<{converter + ':' if converter else ''}{name}>", "{" + name + "}")
         schema = {"type": "integer"} if converter == "int" else {"type": "string"}
         if rule.endpoint == "openapi.docs_asset":
             schema["enum"] = sorted(DOCS_ASSETS)
@@ -152,16 +159,23 @@ class _Builder:
         if parameters:
             op["parameters"] = parameters
         if declaration is None or declaration.fields is None:
+            # Not declared yet (a new endpoint): what is known for sure, and any other answer allowed.
             op["summary"] = getattr(declaration, "summary", "") or name.replace("_", " ")
-            op["description"] = "This endpoint has not declared its fields yet: the body is shown generically."
+            op["description"] = ("This endpoint has not declared its fields and answer yet: the body is "
+                                 "shown generically.")
             statuses = ALL_STATUSES
-            if method != "GET":
-                op["requestBody"] = _generic_body()
-            op["security"] = [{"bearerAuth": []}, {}]
-            op["responses"]["200"] = {"description": "Success", "content": {"application/json": {"schema": {}}}}
-            returns = declaration.returns if declaration is not None else None
-            if returns is not None:
-                op["responses"]["200"]["content"]["application/json"]["schema"] = self.ref(returns)
+            authenticated = declaration is None or declaration.authenticated
+            if declaration is not None and declaration.authenticated:
+                op["description"] += f" Who may call it: {declaration.role}."
+                op["x-role"] = declaration.role
+                op["x-owner-field"] = declaration.email_field
+            if method not in ("GET", "HEAD", "DELETE"):
+                op["requestBody"] = _generic_body(declaration.email_field if declaration else None)
+            op["security"] = [{"bearerAuth": []}, {}] if authenticated else []
+            if declaration is not None and declaration.returns is not None:
+                op["responses"]["200"] = {"description": "Success", "content": {
+                    "application/json": {"schema": self.ref(declaration.returns)}}}
+            op["responses"]["default"] = {"description": "Any other answer (not declared yet)"}
         else:
             op["summary"] = declaration.summary or name.replace("_", " ")
             op["description"] = f"Who may call it: {declaration.role}."
@@ -187,9 +201,12 @@ class _Builder:
         return op
 
 
-def _generic_body():
-    schema = {"type": "object", "additionalProperties": True,
-              "properties": {"token": _property(d.TOKEN, "application/json")}}
+def _generic_body(email_field):
+    properties = {"token": _property(d.TOKEN, "application/json")}
+    owner = {f.name: f for f in (d.EMAIL_ID, d.TEACHER_EMAIL_ID, d.STUDENT_EMAIL_ID)}.get(email_field)
+    if owner is not None:
+        properties[owner.name] = _property(owner, "application/json")
+    schema = {"type": "object", "additionalProperties": True, "properties": properties}
     return {"required": False, "content": {media: {"schema": schema} for media in CONTENT_TYPES}}
 
 

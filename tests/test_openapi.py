@@ -107,14 +107,23 @@ def test_an_endpoint_without_declarations_is_still_documented(settings):
     def added_by_another_branch(fields, teacher):
         return {"read": fields.text("anything", required=False)}
 
+    @bp.get("/export/<int:job_id>.csv")
+    def export(job_id):
+        return "a,b\n", 202, {"Content-Type": "text/csv"}
+
     app = create_app(settings)
     app.register_blueprint(bp)
     doc = app.test_client().get("/api/v1/openapi.json").get_json()
     validate(doc)
     op = doc["paths"]["/api/v1/added_by_another_branch"]["post"]
-    assert {"bearerAuth": []} in op["security"]
-    assert "token" in op["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
-    assert {"400", "401", "403", "404", "409", "413", "415", "422", "429", "503"} <= set(op["responses"])
+    assert {"bearerAuth": []} in op["security"] and op["x-role"] == "teacher"
+    body = op["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert {"token", "teacher_email_id"} <= set(body["properties"]) and body["additionalProperties"] is True
+    assert {"400", "401", "403", "404", "409", "413", "415", "422", "429", "503", "default"} <= set(op["responses"])
+    csv = doc["paths"]["/api/v1/export/{job_id}.csv"]["get"]
+    assert csv["parameters"] == [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    assert "default" in csv["responses"] and "requestBody" not in csv
+    assert _routes(app) == {(path, method) for path, item in doc["paths"].items() for method in item}
 
 
 def test_a_view_reading_an_undeclared_field_fails_loudly(settings, teacher):

@@ -74,7 +74,8 @@ def _declaration(takes, returns, summary, errors, role, authenticated, email_fie
         fields = tuple(takes)
         if authenticated:
             names = {f.name for f in fields}
-            fields = (TOKEN, *([_OWNER_FIELDS[email_field]] if email_field not in names else []), *fields)
+            owner = _OWNER_FIELDS.get(email_field) or EMAIL_ID.but(name=email_field, aliases=())
+            fields = (TOKEN, *([owner] if email_field not in names else []), *fields)
     role_name = ("anyone" if not authenticated else "any account" if role is None
                  else "teacher" if role == TEACHER else "student")
     return Declaration(fields=fields, returns=returns, summary=summary, errors=tuple(errors), role=role_name,

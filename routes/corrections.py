@@ -8,10 +8,10 @@ from services.errors import BadInput
 bp = api_blueprint("corrections")
 
 
-STUDENT = d.STUDENT_EMAIL_ID.but(aliases=())
+STUDENT_FIELD = d.STUDENT_EMAIL_ID.but(aliases=())
 
 
-@endpoint(bp, "/set_attendance", role=TEACHER, takes=(*d.SLOT, STUDENT, d.STATUS.but(options=STATUSES), d.NOTE),
+@endpoint(bp, "/set_attendance", role=TEACHER, takes=(*d.SLOT, STUDENT_FIELD, d.STATUS.but(options=STATUSES), d.NOTE),
           returns=d.RECORD_CHANGED, errors=(404,), summary="A teacher's manual correction of one record")
 def set_attendance(fields, teacher):
     student_email = fields.email("student_email_id")
@@ -26,7 +26,8 @@ OPTIONAL_SLOT = tuple(f.but(required=False, description=f.description + " Name a
                             "fields) or a student_email_id, or both.") for f in d.SLOT)
 
 
-@endpoint(bp, "/get_attendance_history", role=TEACHER, takes=(*OPTIONAL_SLOT, STUDENT.but(required=False), *d.PAGE),
+@endpoint(bp, "/get_attendance_history", role=TEACHER,
+          takes=(*OPTIONAL_SLOT, STUDENT_FIELD.but(required=False), *d.PAGE),
           returns=d.HISTORY, errors=(404,), summary="The audit trail: who changed what, when, how")
 def get_attendance_history(fields, teacher):
     student_email = fields.email("student_email_id")

@@ -83,7 +83,7 @@ NOTE = Field("note", description="Why the status was changed (kept in the histor
              example="Doctor's note.", required=False, max_length=1000)
 ANNOTATE = Field("annotate", "flag", "1 (or true, yes, on) to get the photos back with each face boxed.",
                  "1", required=False, max_length=5)
-TOKEN = Field("token", description="The login token, when not sent as Authorization: Bearer <token>.",
+TOKEN = Field("token", description="The login token, when not sent as `Authorization: Bearer <token>`.",
               required=False, max_length=200)
 
 
@@ -154,7 +154,7 @@ PROFILE_FIELDS = {"email_id": EMAIL, "name": STRING, "user_type": {**ZERO_ONE, "
                   "faces_enrolled": {**INTEGER, "minimum": 0}, "create_datetime": DATETIME}
 PROFILE = Schema("Profile", obj(PROFILE_FIELDS))
 LOGIN = Schema("ProfileWithToken", obj({**PROFILE_FIELDS, "token": {**STRING, "description": "send it as "
-                                        "Authorization: Bearer <token> (or the token field)"},
+                                        "`Authorization: Bearer <token>` (or the `token` field)"},
                                         "token_expires_at": DATETIME}))
 ADDED_FACE = Schema("FaceAdded", obj({"SUCCESS": STRING, **PROFILE_FIELDS}))
 RECORD = Schema("AttendanceRecord", obj({

@@ -159,6 +159,7 @@ def test_docs_page_and_its_assets_load_nothing_from_elsewhere(client):
     referenced = re.findall(r"""(?:src|href)="([^"]+)\"""", html)
     assert {r.rsplit("/", 1)[-1] for r in referenced} == set(DOCS_ASSETS)
     assert 'data-spec-url="/api/v1/openapi.json"' in html
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]  # the browser enforces it too
     for url in referenced:
         assert url.startswith("/api/v1/docs/"), url
         asset = client.get(url)

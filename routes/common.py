@@ -3,7 +3,7 @@ import functools
 
 from flask import Blueprint, current_app, jsonify, request
 
-from models import TEACHER, db
+from models import STUDENT, TEACHER, db
 from routes.declarations import EMAIL_ID, STUDENT_EMAIL_ID, TEACHER_EMAIL_ID, TOKEN, Declaration
 from routes.fields import Fields
 from services import auth, clock
@@ -77,7 +77,7 @@ def _declaration(takes, returns, summary, errors, role, authenticated, email_fie
             owner = _OWNER_FIELDS.get(email_field) or EMAIL_ID.but(name=email_field, aliases=())
             fields = (TOKEN, *([owner] if email_field not in names else []), *fields)
     role_name = ("anyone" if not authenticated else "any account" if role is None
-                 else "teacher" if role == TEACHER else "student")
+                 else {TEACHER: "teacher", STUDENT: "student"}.get(role, f"role {role}"))
     return Declaration(fields=fields, returns=returns, summary=summary, errors=tuple(errors), role=role_name,
                        authenticated=authenticated, email_field=email_field)
 

@@ -86,10 +86,11 @@ def _pick(case, salt, out_of):
 
 
 def _owner(world, role, case):
+    """(role, (email, token)) of a seeded account for the operation; None for a role nobody has."""
     _, accounts, _ = world
     if role == "any account":
         role = "teacher" if _pick(case, "role", 2) else "student"
-    return role, accounts[role]
+    return (role, accounts[role]) if role in accounts else None
 
 
 def _prepare(case, world):
@@ -98,8 +99,9 @@ def _prepare(case, world):
     role = definition.get("x-role")
     body = case.body if isinstance(case.body, dict) else None
     positive = body is not None and not (case.meta and case.meta.is_negative_at(ParameterLocation.BODY))
-    if role:
-        role, (email, token) = _owner(world, role, case)
+    owner = _owner(world, role, case) if role else None
+    if owner:
+        role, (email, token) = owner
         if case.operation.path.endswith("/logout"):  # revoke a fresh token, never the shared one
             with app.app_context():
                 user = db.session.scalar(db.select(models.User).where(models.User.email == email))

@@ -38,14 +38,14 @@ NEW_TEACHER = d.EMAIL_ID.but(example="new.teacher@school.test", description="The
 NEW_STUDENT = d.EMAIL_ID.but(example="new.student@school.test", description="The new account's email address.")
 
 
-@endpoint(bp, "/register_teacher", authenticated=False, errors=(409,), returns=d.LOGIN,
+@endpoint(bp, "/register_teacher", authenticated=False, errors=(409, 429), returns=d.LOGIN,
           takes=(NEW_TEACHER, d.TEACHER_NAME, d.PASSWD_HASH, d.IMAGE_FILE),
           summary="Create a teacher account enrolled with the photo's one face")
 def register_teacher(fields):
     return _register(fields, TEACHER)
 
 
-@endpoint(bp, "/register_student", authenticated=False, errors=(409,), returns=d.LOGIN,
+@endpoint(bp, "/register_student", authenticated=False, errors=(409, 429), returns=d.LOGIN,
           takes=(NEW_STUDENT, d.NAME, d.PASSWD_HASH, d.IMAGE_FILE),
           summary="Create a student account enrolled with the photo's one face")
 def register_student(fields):

@@ -122,7 +122,9 @@ class Schema(dict):
         self.name = name
 
 
-def obj(properties, required=None, extra=False):
+def obj(properties, required=None, extra=True):
+    """An answer object. Extra properties are allowed: the contract lets answers gain fields
+    (never lose them), so a field added on another branch does not contradict the document."""
     required = list(properties) if required is None else list(required)
     return {"type": "object", "properties": properties, **({"required": required} if required else {}),
             "additionalProperties": extra}
@@ -148,7 +150,8 @@ ZERO_ONE = {"type": "integer", "enum": [0, 1]}
 
 SUCCESS = Schema("Success", obj({"SUCCESS": {**STRING, "example": "Done."}}))
 ERROR = Schema("Error", obj({"ERROR": {**STRING, "description": "One sentence a user can act on."},
-                             "code": {**STRING, "description": "Stable snake_case code; see each status."}}))
+                             "code": {**STRING, "description": "Stable snake_case code; see each status."}},
+                            extra=False))
 EMPTY = Schema("Empty", obj({}))
 PROFILE_FIELDS = {"email_id": EMAIL, "name": STRING, "user_type": {**ZERO_ONE, "description": "1 teacher, 0 student"},
                   "faces_enrolled": {**INTEGER, "minimum": 0}, "create_datetime": DATETIME}

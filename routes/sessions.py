@@ -33,7 +33,7 @@ def get_class_attendance(fields, teacher):
 
 
 @endpoint(bp, "/mark_attendance", role=STUDENT, takes=(*d.SLOT, d.IMAGE_FILE), returns=d.RECORD_CHANGED,
-          errors=(404, 409), summary="Selfie check-in: on the roster, session open now, face matches")
+          errors=(404, 409, 429), summary="Selfie check-in: on the roster, session open now, face matches")
 def mark_attendance(fields, student):
     record = sessions.check_in(student, fields.slot(), fields.image(), rules())
     return {"SUCCESS": "Attendance marked.", "record": records_json([record])[0]}

@@ -73,7 +73,7 @@ def test_errors_and_security_are_documented(client):
     assert bearer["type"] == "http" and bearer["scheme"] == "bearer" and "`token`" in bearer["description"]
     check_in = doc["paths"]["/api/v1/mark_attendance"]["post"]
     assert check_in["security"] == [{"bearerAuth": []}]
-    assert {"200", "400", "401", "403", "404", "409", "413", "415", "422", "503"} == set(check_in["responses"])
+    assert {"200", "400", "401", "403", "404", "409", "413", "415", "422", "429", "503"} == set(check_in["responses"])
     assert doc["paths"]["/api/v1/login_student"]["post"]["security"] == []
     e409 = doc["components"]["responses"]["Error409"]
     assert "`already_marked`" in e409["description"]

@@ -38,7 +38,7 @@ NEW_TEACHER = d.EMAIL_ID.but(example="new.teacher@school.test", description="The
 NEW_STUDENT = d.EMAIL_ID.but(example="new.student@school.test", description="The new account's email address.")
 
 
-@endpoint(bp, "/register_teacher", authenticated=False, errors=(409, 429), returns=d.LOGIN,
+@endpoint(bp, "/register_teacher", authenticated=False, errors=(409, 429), returns=d.REGISTERED,
           takes=(NEW_TEACHER, d.TEACHER_NAME, d.PASSWD_HASH, d.IMAGE_FILE),
           summary="Create a teacher account enrolled with the photo's one face")
 def register_teacher(fields):

@@ -159,6 +159,9 @@ PROFILE = Schema("Profile", obj(PROFILE_FIELDS))
 LOGIN = Schema("ProfileWithToken", obj({**PROFILE_FIELDS, "token": {**STRING, "description": "send it as "
                                         "`Authorization: Bearer <token>` (or the `token` field)"},
                                         "token_expires_at": DATETIME}))
+# main's TEACHER_SIGNUP: a teacher account an administrator must approve gets no token yet
+AWAITING_APPROVAL = Schema("AwaitingApproval", obj({"SUCCESS": STRING, **PROFILE_FIELDS}))
+REGISTERED = {"anyOf": [LOGIN, AWAITING_APPROVAL]}
 ADDED_FACE = Schema("FaceAdded", obj({"SUCCESS": STRING, **PROFILE_FIELDS}))
 RECORD = Schema("AttendanceRecord", obj({
     "id": INTEGER, "class_name": STRING, "student_email_id": EMAIL, "teacher_email_id": EMAIL,

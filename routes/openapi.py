@@ -31,6 +31,7 @@ TAGS = {"accounts": "Registration, login, profile, more faces, reviews",
         "corrections": "A teacher's manual corrections and the audit trail",
         "reports": "Listings and statistics", "health": "Readiness for a load balancer",
         "openapi": "This document and the docs page"}  # blueprints not listed still get their tag
+OPEN_CODES = "..."  # in a status's list: some of its codes are computed at run time
 CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "application/json")
 
 DESCRIPTION = """\
@@ -58,7 +59,8 @@ status below lists the codes it can carry. A refused request changes nothing.
 def error_codes():
     """status -> sorted codes, from every ``SomeApiError("...", code="...")`` in services/
     and routes/, every ``error(status, "code", ...)`` in routes/errors.py, and the codes
-    the error handlers give HTTP errors."""
+    the error handlers give HTTP errors. A status also raised with a code computed at run
+    time (``code=self.code``) gets OPEN_CODES in its list: its list is not complete."""
     classes = {c.__name__: c for c in _subclasses(service_errors.ApiError)}
     found = {}
 
@@ -71,8 +73,10 @@ def error_codes():
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
             keywords = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
+            computed = any(k.arg == "code" and not isinstance(k.value, ast.Constant) for k in node.keywords)
             if name in classes and name != "ApiError":
-                add(keywords.get("status", classes[name].status), keywords.get("code", classes[name].code))
+                status = keywords.get("status", classes[name].status)
+                add(status, OPEN_CODES if computed else keywords.get("code", classes[name].code))
             elif name == "error" and len(node.args) >= 2 and all(isinstance(a, ast.Constant) for a in node.args[:2]):
                 add(node.args[0].value, node.args[1].value)
     for status, code in HTTP_CODES.items():
@@ -97,13 +101,14 @@ def build_document(app):
     builder = _Builder(spec)
     codes = error_codes()
     for status in ALL_STATUSES:
-        code_list = codes.get(status, [])
+        code_list = [c for c in codes.get(status, []) if c != OPEN_CODES]
+        closed = OPEN_CODES not in codes.get(status, [])
+        code_schema = {"type": "string", "enum": code_list} if closed else {"type": "string"}
         spec.components.response(f"Error{status}", {
-            "description": f"{STATUS_MEANING[status]}. `code` is one of: "
+            "description": f"{STATUS_MEANING[status]}. `code` is " + ("one of: " if closed else "for example: ")
                            + ", ".join(f"`{c}`" for c in code_list),
             "content": {"application/json": {"schema": {
-                "allOf": [builder.ref(d.ERROR)],
-                "properties": {"code": {"type": "string", "enum": code_list}}}}}})
+                "allOf": [builder.ref(d.ERROR)], "properties": {"code": code_schema}}}}})
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint == "static":
             continue

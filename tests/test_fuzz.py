@@ -45,25 +45,16 @@ enabled = false
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-@pytest.fixture(scope="module")
-def world(database_url):
-    """One app for the whole run, with the accounts and the session the examples name."""
-    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test", "TESTING": True,
-                "TIMEZONE": "UTC", "CORS_ORIGINS": ["*"], "PASSWORD_HASH": helpers.CHEAP_PASSWORD_HASH}
-    app = create_app(settings)
-    with app.app_context():
-        teacher = helpers.make_user(d.TEACHER_EMAIL, TEACHER, "biden.jpg", "Ms Teacher", encode=helpers.real_encoding)
-        student = helpers.make_user(d.STUDENT_EMAIL, STUDENT, "obama.jpg", "Barack", encode=helpers.real_encoding)
-        helpers.make_user("rose@school.test", STUDENT, "rose_leslie.jpg", "Rose", encode=helpers.real_encoding)
-        helpers.make_session(d.TEACHER_EMAIL, [d.STUDENT_EMAIL, "rose@school.test"],
-                             starts=datetime(2026, 3, 2, 9, 0), minutes=60, name="Math 101")
-    yield app, {"teacher": teacher, "student": student}, {}
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(models.Base.metadata.sorted_tables):
-                connection.execute(table.delete())
-        db.engine.dispose()
+@pytest.fixture
+def world(app, make_user):
+    """The test app (conftest's settings, emptied afterwards) with the accounts and the session
+    the document's examples name; one per operation, so operations do not see each other's."""
+    teacher = make_user(d.TEACHER_EMAIL, TEACHER, "biden.jpg", "Ms Teacher")
+    student = make_user(d.STUDENT_EMAIL, STUDENT, "obama.jpg", "Barack")
+    make_user("rose@school.test", STUDENT, "rose_leslie.jpg", "Rose")
+    helpers.make_session(d.TEACHER_EMAIL, [d.STUDENT_EMAIL, "rose@school.test"],
+                         starts=datetime(2026, 3, 2, 9, 0), minutes=60, name="Math 101")
+    return app, {"teacher": teacher, "student": student}, {}
 
 
 def _document():

@@ -1,5 +1,5 @@
 """The /api/v1 blueprints, one per purpose, and the error handlers they share."""
-from routes import accounts, admin, class_photos, corrections, health, privacy, reports, sessions
+from routes import accounts, admin, class_photos, corrections, health, openapi, privacy, reports, sessions
 from routes import term_reports, terms
 from routes.errors import register_error_handlers
 
@@ -10,4 +10,5 @@ BLUEPRINTS = (accounts.bp, sessions.bp, class_photos.bp, corrections.bp, reports
 def register(app):
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.register_blueprint(openapi.bp)  # last: it documents the routes registered before it
     register_error_handlers(app)

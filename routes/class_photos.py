@@ -2,6 +2,7 @@
 from flask import current_app
 
 from models import TEACHER
+import routes.declarations as d
 from routes.common import api_blueprint, endpoint, rules
 from services import class_photos
 from services.errors import BadInput
@@ -15,7 +16,13 @@ def _jobs():
     return current_app.extensions["photo_jobs"]  # jobs.PhotoJobs
 
 
-@endpoint(bp, "/mark_class_attendance", role=TEACHER)
+PHOTOS = d.IMAGE_FILE.but(description=f"One to {MAX_PHOTOS} photos of the room: repeat the image_file part, "
+                          "or send base64 strings (a list in JSON).", max_items=MAX_PHOTOS)
+
+
+@endpoint(bp, "/mark_class_attendance", role=TEACHER, takes=(*d.SLOT, PHOTOS, d.ANNOTATE, d.ASYNC),
+          returns=d.CLASS_PHOTO, accepted=d.PHOTO_JOB_QUEUED, errors=(404, 409),
+          summary="Recognise the room: mark every roster face")
 def mark_class_attendance(fields, teacher):
     images = fields.images()
     if len(images) > MAX_PHOTOS:

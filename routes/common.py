@@ -3,7 +3,8 @@ import functools
 
 from flask import Blueprint, current_app, jsonify, request
 
-from models import ADMIN, TEACHER, db
+from models import ADMIN, STUDENT, TEACHER, db
+from routes.declarations import EMAIL_ID, STUDENT_EMAIL_ID, TEACHER_EMAIL_ID, TOKEN, Declaration
 from routes.fields import Fields
 from services import auth, clock
 from services.errors import Forbidden
@@ -31,16 +32,25 @@ def authenticate(fields, role, email_field):
     return user
 
 
-def endpoint(blueprint, *paths, role=None, email_field=None, methods=("POST",), authenticated=True):
+def endpoint(blueprint, *paths, role=None, email_field=None, methods=("POST",), authenticated=True,
+             takes=None, returns=None, summary="", errors=(), accepted=None):
     """Registers a view under /api/v1 that gets the parsed fields (and the caller) and
-    returns plain data; the request commits once, after the view succeeded."""
+    returns plain data; the request commits once, after the view succeeded.
+
+    ``takes`` declares the fields the view reads (routes/declarations.py; the token and the
+    caller's email field are added for authenticated views): the reader takes their limits
+    from it, and refuses to read a field left out. ``returns`` is the success answer's
+    schema. Both feed the OpenAPI document; without them the endpoint is documented
+    generically. ``errors`` lists statuses beyond those its fields and token imply; ``accepted``
+    is the schema of a 202 answer, for a view that may queue its work."""
     if authenticated and email_field is None:
         email_field = {TEACHER: "teacher_email_id", None: "email_id"}.get(role, "student_email_id")
+    declaration = _declaration(takes, returns, summary, errors, role, authenticated, email_field, accepted)
 
     def register(view):
         @functools.wraps(view)
         def handle():
-            fields = Fields()
+            fields = Fields(declaration.by_name if declaration.fields is not None else None)
             if authenticated:
                 result = view(fields, authenticate(fields, role, email_field))
             else:
@@ -50,11 +60,29 @@ def endpoint(blueprint, *paths, role=None, email_field=None, methods=("POST",), 
                 return jsonify(result[0]), result[1]
             return jsonify(result)
 
+        handle.api_declaration = declaration
         for path in paths:
             blueprint.add_url_rule(path, endpoint=f"{view.__name__}:{path}", view_func=handle, methods=methods)
         return view
 
     return register
+
+
+_OWNER_FIELDS = {f.name: f for f in (EMAIL_ID, STUDENT_EMAIL_ID, TEACHER_EMAIL_ID)}
+
+
+def _declaration(takes, returns, summary, errors, role, authenticated, email_field, accepted=None):
+    fields = None
+    if takes is not None:
+        fields = tuple(takes)
+        if authenticated:
+            names = {f.name for f in fields}
+            owner = _OWNER_FIELDS.get(email_field) or EMAIL_ID.but(name=email_field, aliases=())
+            fields = (TOKEN, *([owner] if email_field not in names else []), *fields)
+    role_name = ("anyone" if not authenticated else "any account" if role is None
+                 else {TEACHER: "teacher", STUDENT: "student"}.get(role, f"role {role}"))
+    return Declaration(fields=fields, returns=returns, summary=summary, errors=tuple(errors), role=role_name,
+                       authenticated=authenticated, email_field=email_field, accepted=accepted)
 
 
 def rules():

@@ -1,5 +1,6 @@
 """A teacher's manual corrections and the audit trail of every record."""
 from models import STATUSES, TEACHER
+import routes.declarations as d
 from routes.common import api_blueprint, endpoint, local_iso, records_json
 from services import corrections, reports
 from services.errors import BadInput
@@ -7,19 +8,29 @@ from services.errors import BadInput
 bp = api_blueprint("corrections")
 
 
-@endpoint(bp, "/set_attendance", role=TEACHER)
+STUDENT_FIELD = d.STUDENT_EMAIL_ID.but(aliases=())
+
+
+@endpoint(bp, "/set_attendance", role=TEACHER, takes=(*d.SLOT, STUDENT_FIELD, d.STATUS.but(options=STATUSES), d.NOTE),
+          returns=d.RECORD_CHANGED, errors=(404,), summary="A teacher's manual correction of one record")
 def set_attendance(fields, teacher):
-    student_email = fields.email("student_email_id", aliases=False)
-    status = fields.choice("status", STATUSES)
-    note = fields.text("note", required=False, max_length=1000)
+    student_email = fields.email("student_email_id")
+    status = fields.choice("status")
+    note = fields.text("note")
     record_id = corrections.set_status(teacher, fields.slot(), student_email, status, note)
     return {"SUCCESS": f"{student_email} is now {status}.",
             "record": records_json([reports.record_row(record_id)])[0]}
 
 
-@endpoint(bp, "/get_attendance_history", role=TEACHER)
+OPTIONAL_SLOT = tuple(f.but(required=False, description=f.description + " Name a session (all four "
+                            "fields) or a student_email_id, or both.") for f in d.SLOT)
+
+
+@endpoint(bp, "/get_attendance_history", role=TEACHER,
+          takes=(*OPTIONAL_SLOT, STUDENT_FIELD.but(required=False), *d.PAGE),
+          returns=d.HISTORY, errors=(404,), summary="The audit trail: who changed what, when, how")
 def get_attendance_history(fields, teacher):
-    student_email = fields.email("student_email_id", required=False, aliases=False)
+    student_email = fields.email("student_email_id")
     session_slot = fields.slot() if fields.text("class_name", required=False) else None
     if session_slot is None and student_email is None:
         raise BadInput("Name a class session (class_name, class_date, start_time, end_time) "

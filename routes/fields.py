@@ -2,11 +2,12 @@
 under the contract's aliases, checked and converted."""
 import base64
 import binascii
+import logging
 import re
 import unicodedata
 from datetime import datetime
 
-from flask import request
+from flask import current_app, request
 from werkzeug.datastructures import FileStorage
 
 from services.errors import BadInput
@@ -28,14 +29,21 @@ MAX_JSON_DEPTH = 16
 # Class dates a school can mean; outside them datetime arithmetic overflows (year 1 minus a
 # grace period) and the value is a typo anyway.
 MIN_YEAR, MAX_YEAR = 2000, 2100
+log = logging.getLogger(__name__)
 EMAIL = re.compile(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
 DATA_URL_PREFIX = re.compile(r"^data:[\w/+.-]*;base64,", re.IGNORECASE)
 
 
 class Fields:
-    """The request's fields, from a multipart, urlencoded or JSON body."""
+    """The request's fields, from a multipart, urlencoded or JSON body.
 
-    def __init__(self):
+    ``declared`` (name -> routes.declarations.Field) is what the endpoint declared: a field's
+    limits, whether it is required and its aliases come from there, and reading a field
+    the endpoint did not declare is a programming error. Arguments a view passes win; an
+    endpoint that declared nothing (None) reads with the view's arguments and defaults."""
+
+    def __init__(self, declared=None):
+        self.declared = declared
         self.files = request.files
         json_body = None
         if request.is_json:
@@ -44,13 +52,31 @@ class Fields:
                 raise BadInput("The body is not a JSON object.", code="bad_json")
         self.values = {**request.form.to_dict(), **(json_body or {})}
 
+    def _spec(self, name, kind):
+        if self.declared is None:
+            return None
+        spec = self.declared.get(name)
+        if spec is None or spec.kind != kind:
+            message = f"{request.path} reads {kind} field {name!r} it did not declare as one"
+            if current_app.testing:  # every test, and the fuzzer, fail on it
+                raise LookupError(message)
+            log.warning(message)  # in production the view still answers, with its own arguments
+            return None
+        return spec
+
     def _raw(self, name, aliases=True):
-        for alias in ALIASES.get(name, (name,)) if aliases else (name,):
+        spec = self.declared.get(name) if self.declared else None
+        names = (spec.names if spec else ALIASES.get(name, (name,))) if aliases else (name,)
+        for alias in names:
             if self.values.get(alias) not in (None, ""):
                 return self.values[alias]
         return None
 
-    def text(self, name, required=True, max_length=MAX_TEXT, aliases=True):
+    def text(self, name, required=None, max_length=None, aliases=True, kind="text", fallback_max=MAX_TEXT):
+        spec = self._spec(name, kind)
+        if required is None:
+            required = spec.required if spec else True
+        max_length = max_length or (spec and spec.max_length) or fallback_max
         value = self._raw(name, aliases)
         if value is None:
             if required:
@@ -68,10 +94,10 @@ class Fields:
             raise BadInput(f"The field {name} is longer than {max_length} characters.", code="bad_field")
         return value
 
-    def email(self, name, required=True, aliases=True):
+    def email(self, name, required=None, aliases=True):
         # Normalised first, so the checks apply to what is stored: lowercasing can lengthen
         # a string ("\u0130" becomes two characters).
-        value = self.text(name, required, max_length=4 * MAX_EMAIL, aliases=aliases)
+        value = self.text(name, required, max_length=4 * MAX_EMAIL, aliases=aliases, kind="email")
         if value is None:
             return None
         value = normalize_email(value)
@@ -84,6 +110,8 @@ class Fields:
     def email_list(self, name):
         """A comma-separated (or JSON list) roster, deduplicated in order; None when absent or
         blank, as a form sends a field left empty."""
+        spec = self._spec(name, "emails")
+        max_items = spec.max_items if spec else 1000
         value = self.values.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
@@ -98,12 +126,12 @@ class Fields:
                 if len(item) > MAX_EMAIL or not EMAIL.match(item):
                     raise BadInput(f"{item[:60]!r} in {name} is not an email address.", code="bad_field")
                 emails.append(item)
-        if len(emails) > 1000:
-            raise BadInput(f"The field {name} lists more than 1000 students.", code="bad_field")
+        if len(emails) > max_items:
+            raise BadInput(f"The field {name} lists more than {max_items} students.", code="bad_field")
         return emails
 
-    def date(self, name):
-        value = self.text(name, max_length=10).replace("/", "-")
+    def date(self, name, required=None):
+        value = self.text(name, required, kind="date", fallback_max=10).replace("/", "-")
         try:
             day = datetime.strptime(value, "%Y-%m-%d").date()  # 2026-03-02, also 2026-3-2
         except ValueError:
@@ -113,8 +141,8 @@ class Fields:
                            code="bad_field")
         return day
 
-    def time(self, name):
-        value = self.text(name, max_length=8)
+    def time(self, name, required=None):
+        value = self.text(name, required, kind="time", fallback_max=8)
         for pattern in ("%H:%M", "%H:%M:%S"):
             try:
                 return datetime.strptime(value, pattern).time()
@@ -122,17 +150,28 @@ class Fields:
                 pass
         raise BadInput(f"The field {name} must be a time as HH:MM.", code="bad_field")
 
-    def choice(self, name, options, required=True):
-        value = self.text(name, required, max_length=40)
+    def choice(self, name, options=None, required=None):
+        spec = self._spec(name, "choice")
+        options = options or spec.options
+        value = self.text(name, required, kind="choice", fallback_max=40)
         if value is not None and value.lower() not in options:
             raise BadInput(f"The field {name} must be one of: {', '.join(options)}.", code="bad_field")
         return value.lower() if value else value
 
     def flag(self, name):
-        return (self.text(name, required=False, max_length=5) or "0").lower() in ("1", "true", "yes", "on")
+        value = self.values.get(name)
+        if isinstance(value, bool):  # a JSON true or false
+            self._spec(name, "flag")
+            return value
+        return (self.text(name, False, kind="flag", fallback_max=5) or "0").lower() in ("1", "true", "yes", "on")
 
-    def integer(self, name, default=None, minimum=0, maximum=None):
-        value = self.text(name, required=False, max_length=12)
+    def integer(self, name, default=None, minimum=None, maximum=None):
+        spec = self._spec(name, "integer")
+        if spec:
+            minimum = spec.minimum if minimum is None else minimum
+            maximum = spec.maximum if maximum is None else maximum
+        minimum = 0 if minimum is None else minimum
+        value = self.text(name, required=False, kind="integer", fallback_max=12)
         if value is None:
             return default
         try:
@@ -149,8 +188,9 @@ class Fields:
 
     def images(self, name="image_file"):
         """Every uploaded image as bytes: file parts, or base64 strings (data URLs too)."""
+        spec = self._spec(name, "image")
         found = []
-        for alias in ALIASES[name]:
+        for alias in spec.names if spec else ALIASES[name]:
             found += [f.read() for f in self.files.getlist(alias) if isinstance(f, FileStorage)]
         if not found:
             value = self._raw(name)
@@ -167,8 +207,8 @@ class Fields:
 
     def slot(self):
         """The session a call names: class_name, class_date, start_time, end_time."""
-        return Slot(self.text("class_name", max_length=200), self.date("class_date"),
-                    self.time("start_time"), self.time("end_time"))
+        return Slot(self.text("class_name", True, fallback_max=200), self.date("class_date", True),
+                    self.time("start_time", True), self.time("end_time", True))
 
 
 def normalize_email(value):

@@ -1,5 +1,6 @@
 """Class sessions, their rosters, and selfie check-in."""
 from models import STUDENT, TEACHER
+import routes.declarations as d
 from routes.common import api_blueprint, endpoint, local_iso, records_json, rules
 from routes.limits import throttles
 from routes.roster_input import roster_emails
@@ -15,7 +16,9 @@ def session_json(session, teacher):
             "teacher_email_id": teacher.email, "create_datetime": local_iso(session.created_at)}
 
 
-@endpoint(bp, "/get_create_class", "/create_class", role=TEACHER)
+@endpoint(bp, "/get_create_class", "/create_class", role=TEACHER,
+          takes=(*d.SLOT, d.STUDENT_EMAIL_IDS, d.ROSTER_FILE, d.REQUIRE_CODE),
+          returns=d.CLASS_CREATED, errors=(409,), summary="Create a class session and its roster's records")
 def create_class(fields, teacher):
     session, unknown, invited = invitations.create_session(teacher, fields.slot(), roster_emails(fields))
     if fields.flag("require_code"):
@@ -28,19 +31,22 @@ def create_class(fields, teacher):
             "unknown_student_email_ids": unknown, "invited_student_email_ids": invited}
 
 
-@endpoint(bp, "/get_class_attendance", role=TEACHER)
+@endpoint(bp, "/get_class_attendance", role=TEACHER, takes=d.SLOT,
+          returns=d.RECORDS, errors=(404,), summary="One session's roster with each student's record")
 def get_class_attendance(fields, teacher):
     session = sessions.teacher_session(teacher, fields.slot())
     return records_json(reports.session_records(session))
 
 
-@endpoint(bp, "/mark_attendance", role=STUDENT)
+@endpoint(bp, "/mark_attendance", role=STUDENT, takes=(*d.SLOT, d.IMAGE_FILE, d.PRESENCE_CODE),
+          returns=d.RECORD_CHANGED,
+          errors=(404, 409, 429), summary="Selfie check-in: on the roster, session open now, face matches")
 def mark_attendance(fields, student):
     mismatches = throttles().face_mismatch
     mismatches.check(student.id)  # photo after photo, or code after code, to check a friend in
     try:
         record = sessions.check_in(student, fields.slot(), fields.image(), rules(),
-                                   presence_code=fields.text("presence_code", required=False, max_length=20))
+                                   presence_code=fields.text("presence_code"))
     except (FaceProblem, BadPresenceCode) as problem:
         if problem.code in ("face_mismatch", "bad_presence_code"):
             mismatches.count(student.id)

@@ -8,13 +8,23 @@ small photo, where it then also finds small faces), and OpenCV's Haar cascade sc
 image for faces down to HAAR_MIN_FACE (fast, but it also fires on texture); every Haar
 candidate HOG did not find is confirmed by HOG on a small crop scaled so the face is ~110 px,
 which also gives dlib's own box shape that the landmark model expects.
+
+Tilted heads: the Haar cascade is frontal-only (it misses heads tilted beyond ~10 degrees),
+while HOG's confirmation has rotated-frontal filters and is fine with ~25 degrees. So the
+cascade also scans copies of a downscaled grey image turned by ROTATED_HAAR_ANGLES; their
+candidates, mapped back to the photo, are confirmed by the same HOG-on-crop step as every
+other candidate. The scans and confirmations release the GIL (OpenCV and dlib's detector
+both do), so they run side by side in a small pool of threads, each with its own detector
+and cascade (neither is safe to share between threads).
 """
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from services import timing
-from services.face_models import dlib_models, haar_cascade
+from services.face_models import dlib_models, new_haar_cascade
 from services.images import gray, resized
 
 # Selfies are detected on a copy whose longer side is at most this; faces in a selfie are
@@ -26,6 +36,13 @@ BACKGROUND_FACE_RATIO = 0.4
 ROOM_HOG_PIXELS = 3_000_000
 HAAR_MIN_FACE = 36
 CONFIRM_FACE_SIZE = 110
+# Heads tilted by up to ~35 degrees either way are within ~15 degrees of upright in one of these.
+ROTATED_HAAR_ANGLES = (20, -20)
+# The turned copies are scanned at this scale of the photo, for faces from this width (in the
+# photo's pixels; the cascade's window is 20 px) up to the size HOG's overview finds itself.
+ROTATED_HAAR_SCALE = 0.4
+ROTATED_HAAR_MIN_FACE = 55
+DETECT_THREADS = 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,26 @@ class Box:
 
 def _hog(pixels, upsample):
     return [(r.top(), r.right(), r.bottom(), r.left()) for r in dlib_models().face_detector(pixels, upsample)]
+
+
+_pool = ThreadPoolExecutor(max_workers=DETECT_THREADS, thread_name_prefix="detect")
+_per_thread = threading.local()
+
+
+def _thread_hog(pixels, upsample):
+    """_hog with this thread's own copy of dlib's detector."""
+    if getattr(_per_thread, "hog", None) is None:
+        import dlib
+        _per_thread.hog = dlib.get_frontal_face_detector()
+    return [(r.top(), r.right(), r.bottom(), r.left()) for r in _per_thread.hog(pixels, upsample)]
+
+
+def _thread_haar():
+    """This thread's own copy of the Haar cascade."""
+    if getattr(_per_thread, "haar", None) is None:
+        import cv2
+        _per_thread.haar = new_haar_cascade()
+    return _per_thread.haar
 
 
 def detect_selfie(pixels):
@@ -81,7 +118,7 @@ def _clip(box, height, width):
     return Box(max(top, 0), min(right, width), min(bottom, height), max(left, 0))
 
 
-def _confirm(gray_pixels, x, y, w, h):
+def _confirm(gray_pixels, x, y, w, h, hog=_hog):
     """dlib's box for a Haar candidate (full-resolution coordinates), or None."""
     height, width = gray_pixels.shape
     pad = w // 2
@@ -90,7 +127,7 @@ def _confirm(gray_pixels, x, y, w, h):
     scale = CONFIRM_FACE_SIZE / w
     crop = resized(np.ascontiguousarray(gray_pixels[top:bottom, left:right]), scale)
     boxes = [_clip((round(top + t / scale), round(left + r / scale), round(top + b / scale), round(left + l / scale)),
-                   height, width) for t, r, b, l in _hog(crop, 0)]
+                   height, width) for t, r, b, l in hog(crop, 0)]
     if not boxes:
         return None
     cx, cy = x + w / 2, y + h / 2
@@ -117,14 +154,69 @@ def _detect_room(pixels):
     height, width = pixels.shape[:2]
     gray_pixels = gray(pixels)
     overview_scale = min(2.0, (ROOM_HOG_PIXELS / (height * width)) ** 0.5)
-    boxes = [_clip(_scaled(b, 1 / overview_scale), height, width)
-             for b in _hog(resized(gray_pixels, overview_scale), 0)]
-    candidates = haar_cascade().detectMultiScale(gray_pixels, scaleFactor=1.1, minNeighbors=4,
-                                                 minSize=(HAAR_MIN_FACE, HAAR_MIN_FACE))
-    for x, y, w, h in candidates:
+    overview = _pool.submit(_overview, gray_pixels, overview_scale)
+    upright = _pool.submit(_upright_haar, gray_pixels)
+    # HOG's overview finds faces from its 80 px window up, tilted ones too
+    overview_smallest = 80 / overview_scale
+    turned = [_pool.submit(_turned_haar, gray_pixels, angle, overview_smallest) for angle in ROTATED_HAAR_ANGLES
+              if overview_smallest > ROTATED_HAAR_MIN_FACE]
+    boxes = overview.result()
+    _add_confirmed(gray_pixels, upright.result(), boxes)
+    _add_confirmed(gray_pixels, [c for future in turned for c in future.result()], boxes)
+    return sorted(boxes, key=lambda b: (b.left, b.top))
+
+
+def _overview(gray_pixels, scale):
+    height, width = gray_pixels.shape
+    return [_clip(_scaled(b, 1 / scale), height, width) for b in _thread_hog(resized(gray_pixels, scale), 0)]
+
+
+def _upright_haar(gray_pixels):
+    return [tuple(int(v) for v in c) for c in _thread_haar().detectMultiScale(
+        gray_pixels, scaleFactor=1.1, minNeighbors=4, minSize=(HAAR_MIN_FACE, HAAR_MIN_FACE))]
+
+
+def _turned_haar(gray_pixels, angle, up_to):
+    """Haar candidates (x, y, w, h in the photo's pixels) on a downscaled copy turned by
+    ``angle`` degrees (counter-clockwise), square boxes around each candidate's centre, for
+    faces from ROTATED_HAAR_MIN_FACE to a little over ``up_to`` px wide."""
+    import cv2
+
+    small = cv2.resize(gray_pixels, None, fx=ROTATED_HAAR_SCALE, fy=ROTATED_HAAR_SCALE,
+                       interpolation=cv2.INTER_AREA)
+    height, width = small.shape
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
+    new_width, new_height = int(height * sin + width * cos), int(height * cos + width * sin)
+    turn[0, 2] += (new_width - width) / 2
+    turn[1, 2] += (new_height - height) / 2
+    turned = cv2.warpAffine(small, turn, (new_width, new_height), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)
+    smallest = max(20, round(ROTATED_HAAR_MIN_FACE * ROTATED_HAAR_SCALE))
+    largest = max(smallest + 1, round(1.25 * up_to * ROTATED_HAAR_SCALE))
+    found = _thread_haar().detectMultiScale(turned, scaleFactor=1.1, minNeighbors=4,
+                                            minSize=(smallest, smallest), maxSize=(largest, largest))
+    back = cv2.invertAffineTransform(turn)
+    candidates = []
+    for x, y, w, h in found:
+        cx, cy = back @ np.array([x + w / 2, y + h / 2, 1.0])
+        side = w / ROTATED_HAAR_SCALE
+        candidates.append((int(round(cx / ROTATED_HAAR_SCALE - side / 2)),
+                           int(round(cy / ROTATED_HAAR_SCALE - side / 2)), int(round(side)), int(round(side))))
+    return candidates
+
+
+def _add_confirmed(gray_pixels, candidates, boxes):
+    """Appends to ``boxes`` each candidate's confirmed box, unless it overlaps one already there.
+
+    The candidates left after the overlap test are confirmed side by side; they are then
+    taken in order, exactly as if one by one.
+    """
+    fresh = [c for c in candidates
+             if not any(_overlap(Box(c[1], c[0] + c[2], c[1] + c[3], c[0]), b) > 0.4 for b in boxes)]
+    confirmed = _pool.map(lambda c: _confirm(gray_pixels, *c, hog=_thread_hog), fresh)
+    for (x, y, w, h), box in zip(fresh, confirmed):
         if any(_overlap(Box(y, x + w, y + h, x), b) > 0.4 for b in boxes):
             continue
-        box = _confirm(gray_pixels, int(x), int(y), int(w), int(h))
         if box is not None and not any(_overlap(box, b) > 0.4 for b in boxes):
             boxes.append(box)
-    return sorted(boxes, key=lambda b: (b.left, b.top))

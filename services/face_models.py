@@ -20,6 +20,11 @@ def haar_cascade():
     """OpenCV's frontal-face Haar cascade, for the small faces of class photos."""
     global _haar_cascade
     if _haar_cascade is None:
-        import cv2
-        _haar_cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
+        _haar_cascade = new_haar_cascade()
     return _haar_cascade
+
+
+def new_haar_cascade():
+    """A fresh copy of the cascade, for a thread of its own (one copy is not safe to share)."""
+    import cv2
+    return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")

@@ -45,6 +45,9 @@ ROTATED_HAAR_MIN_FACE = 55
 # Fewer overlapping hits than the upright pass asks for: the small turned copy gives fewer, and
 # HOG confirms every candidate anyway.
 ROTATED_HAAR_NEIGHBOURS = 3
+# Coarser steps between window sizes than the upright pass: 45% less work, same recall on the
+# tilted rooms of bench.tilt_recall.
+ROTATED_HAAR_SCALE_STEP = 1.2
 DETECT_THREADS = 3
 
 
@@ -147,13 +150,18 @@ def _overlap(a, b):
     return inter / min(a.width * (a.bottom - a.top), b.width * (b.bottom - b.top))
 
 
-def detect_room(pixels):
-    """Every face in a class photo, small ones included."""
+def detect_room(pixels, on_face=None):
+    """Every face in a class photo, small ones included.
+
+    ``on_face``, when given, is called (in the calling thread) with each box as soon as it is
+    final, while the detector's threads still look for the others: encoding a face there
+    overlaps the encoder, which holds the GIL, with the detectors, which do not.
+    """
     with timing.phase("detect"):
-        return _detect_room(pixels)
+        return _detect_room(pixels, on_face or (lambda box: None))
 
 
-def _detect_room(pixels):
+def _detect_room(pixels, on_face=lambda box: None):
     height, width = pixels.shape[:2]
     gray_pixels = gray(pixels)
     overview_scale = min(2.0, (ROOM_HOG_PIXELS / (height * width)) ** 0.5)
@@ -164,8 +172,10 @@ def _detect_room(pixels):
     turned = [_pool.submit(_turned_haar, gray_pixels, angle, overview_smallest) for angle in ROTATED_HAAR_ANGLES
               if overview_smallest > ROTATED_HAAR_MIN_FACE]
     boxes = overview.result()
-    _add_confirmed(gray_pixels, upright.result(), boxes)
-    _add_confirmed(gray_pixels, [c for future in turned for c in future.result()], boxes)
+    for box in boxes:
+        on_face(box)
+    _add_confirmed(gray_pixels, upright.result(), boxes, on_face)
+    _add_confirmed(gray_pixels, [c for future in turned for c in future.result()], boxes, on_face)
     return sorted(boxes, key=lambda b: (b.left, b.top))
 
 
@@ -197,7 +207,8 @@ def _turned_haar(gray_pixels, angle, up_to):
                             borderMode=cv2.BORDER_REPLICATE)
     smallest = max(20, round(ROTATED_HAAR_MIN_FACE * ROTATED_HAAR_SCALE))
     largest = max(smallest + 1, round(1.25 * up_to * ROTATED_HAAR_SCALE))
-    found = _thread_haar().detectMultiScale(turned, scaleFactor=1.1, minNeighbors=ROTATED_HAAR_NEIGHBOURS,
+    found = _thread_haar().detectMultiScale(turned, scaleFactor=ROTATED_HAAR_SCALE_STEP,
+                                            minNeighbors=ROTATED_HAAR_NEIGHBOURS,
                                             minSize=(smallest, smallest), maxSize=(largest, largest))
     back = cv2.invertAffineTransform(turn)
     candidates = []
@@ -243,7 +254,7 @@ def _confirm_turned(gray_pixels, x, y, w, h, angle):
                default=None)
 
 
-def _add_confirmed(gray_pixels, candidates, boxes):
+def _add_confirmed(gray_pixels, candidates, boxes, on_face=lambda box: None):
     """Appends to ``boxes`` each candidate's confirmed box, unless it overlaps one already there.
 
     The candidates left after the overlap test are confirmed side by side; they are then
@@ -258,3 +269,4 @@ def _add_confirmed(gray_pixels, candidates, boxes):
             continue
         if box is not None and not any(_overlap(box, b) > 0.4 for b in boxes):
             boxes.append(box)
+            on_face(box)

@@ -17,6 +17,7 @@ other candidate. The scans and confirmations release the GIL (OpenCV and dlib's 
 both do), so they run side by side in a small pool of threads, each with its own detector
 and cascade (neither is safe to share between threads).
 """
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -70,8 +71,17 @@ def _hog(pixels, upsample):
     return [(r.top(), r.right(), r.bottom(), r.left()) for r in dlib_models().face_detector(pixels, upsample)]
 
 
-_pool = ThreadPoolExecutor(max_workers=DETECT_THREADS, thread_name_prefix="detect")
+_pools = {}
 _per_thread = threading.local()
+
+
+def _pool():
+    """This process's detection threads (a pool's threads do not survive a fork: a worker forked
+    from a process that had used one gets its own)."""
+    pid = os.getpid()
+    if pid not in _pools:
+        _pools[pid] = ThreadPoolExecutor(max_workers=DETECT_THREADS, thread_name_prefix="detect")
+    return _pools[pid]
 
 
 def _thread_hog(pixels, upsample):
@@ -165,11 +175,11 @@ def _detect_room(pixels, on_face=lambda box: None):
     height, width = pixels.shape[:2]
     gray_pixels = gray(pixels)
     overview_scale = min(2.0, (ROOM_HOG_PIXELS / (height * width)) ** 0.5)
-    overview = _pool.submit(_overview, gray_pixels, overview_scale)
-    upright = _pool.submit(_upright_haar, gray_pixels)
+    overview = _pool().submit(_overview, gray_pixels, overview_scale)
+    upright = _pool().submit(_upright_haar, gray_pixels)
     # HOG's overview finds faces from its 80 px window up, tilted ones too
     overview_smallest = 80 / overview_scale
-    turned = [_pool.submit(_turned_haar, gray_pixels, angle, overview_smallest) for angle in ROTATED_HAAR_ANGLES
+    turned = [_pool().submit(_turned_haar, gray_pixels, angle, overview_smallest) for angle in ROTATED_HAAR_ANGLES
               if overview_smallest > ROTATED_HAAR_MIN_FACE]
     boxes = overview.result()
     for box in boxes:
@@ -262,7 +272,7 @@ def _add_confirmed(gray_pixels, candidates, boxes, on_face=lambda box: None):
     """
     fresh = [c for c in candidates
              if not any(_overlap(Box(c[1], c[0] + c[2], c[1] + c[3], c[0]), b) > 0.4 for b in boxes)]
-    confirmed = _pool.map(lambda c: _confirm_turned(gray_pixels, *c) if len(c) == 5
+    confirmed = _pool().map(lambda c: _confirm_turned(gray_pixels, *c) if len(c) == 5
                           else _confirm(gray_pixels, *c, hog=_thread_hog), fresh)
     for (x, y, w, h, *_), box in zip(fresh, confirmed):
         if any(_overlap(Box(y, x + w, y + h, x), b) > 0.4 for b in boxes):

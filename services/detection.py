@@ -71,35 +71,6 @@ def _hog(pixels, upsample):
     return [(r.top(), r.right(), r.bottom(), r.left()) for r in dlib_models().face_detector(pixels, upsample)]
 
 
-_pools = {}
-_per_thread = threading.local()
-
-
-def _pool():
-    """This process's detection threads (a pool's threads do not survive a fork: a worker forked
-    from a process that had used one gets its own)."""
-    pid = os.getpid()
-    if pid not in _pools:
-        _pools[pid] = ThreadPoolExecutor(max_workers=DETECT_THREADS, thread_name_prefix="detect")
-    return _pools[pid]
-
-
-def _thread_hog(pixels, upsample):
-    """_hog with this thread's own copy of dlib's detector."""
-    if getattr(_per_thread, "hog", None) is None:
-        import dlib
-        _per_thread.hog = dlib.get_frontal_face_detector()
-    return [(r.top(), r.right(), r.bottom(), r.left()) for r in _per_thread.hog(pixels, upsample)]
-
-
-def _thread_haar():
-    """This thread's own copy of the Haar cascade."""
-    if getattr(_per_thread, "haar", None) is None:
-        import cv2
-        _per_thread.haar = new_haar_cascade()
-    return _per_thread.haar
-
-
 def detect_selfie(pixels):
     """Face boxes found on a copy at most SELFIE_DETECT_SIDE wide.
 
@@ -158,6 +129,34 @@ def _overlap(a, b):
         return 0.0
     inter = inter_w * inter_h
     return inter / min(a.width * (a.bottom - a.top), b.width * (b.bottom - b.top))
+
+
+_pools = {}
+_per_thread = threading.local()
+
+
+def _pool():
+    """This process's detection threads (a pool's threads do not survive a fork: a worker forked
+    from a process that had used one gets its own)."""
+    pid = os.getpid()
+    if pid not in _pools:
+        _pools[pid] = ThreadPoolExecutor(max_workers=DETECT_THREADS, thread_name_prefix="detect")
+    return _pools[pid]
+
+
+def _thread_hog(pixels, upsample):
+    """_hog with this thread's own copy of dlib's detector."""
+    if getattr(_per_thread, "hog", None) is None:
+        import dlib
+        _per_thread.hog = dlib.get_frontal_face_detector()
+    return [(r.top(), r.right(), r.bottom(), r.left()) for r in _per_thread.hog(pixels, upsample)]
+
+
+def _thread_haar():
+    """This thread's own copy of the Haar cascade."""
+    if getattr(_per_thread, "haar", None) is None:
+        _per_thread.haar = new_haar_cascade()
+    return _per_thread.haar
 
 
 def detect_room(pixels, on_face=None):

@@ -16,15 +16,17 @@ def dlib_models():
     return _dlib_models
 
 
+def new_haar_cascade():
+    """A fresh copy of haar_cascade()'s cascade, for a thread of its own (one copy is not safe
+    to share between threads)."""
+    import cv2
+    return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
+
+
 def haar_cascade():
     """OpenCV's frontal-face Haar cascade, for the small faces of class photos."""
     global _haar_cascade
     if _haar_cascade is None:
-        _haar_cascade = new_haar_cascade()
+        import cv2
+        _haar_cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
     return _haar_cascade
-
-
-def new_haar_cascade():
-    """A fresh copy of the cascade, for a thread of its own (one copy is not safe to share)."""
-    import cv2
-    return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")

@@ -14,8 +14,8 @@ while HOG's confirmation has rotated-frontal filters and is fine with ~25 degree
 cascade also scans copies of a downscaled grey image turned by ROTATED_HAAR_ANGLES; their
 candidates, mapped back to the photo, are confirmed by the same HOG-on-crop step as every
 other candidate. The scans and confirmations release the GIL (OpenCV and dlib's detector
-both do), so they run side by side in a small pool of threads, each with its own detector
-and cascade (neither is safe to share between threads).
+both do), so they run side by side in a small pool of threads, each call with a copy of the
+detector or cascade that no other thread is using (neither is safe to share).
 """
 import os
 import threading
@@ -132,7 +132,39 @@ def _overlap(a, b):
 
 
 _pools = {}
-_per_thread = threading.local()
+# Spare copies of dlib's detector and of the cascade: neither is safe to share between threads,
+# so a thread takes one for each call and puts it back. Copies made before a fork (warm_up)
+# serve the forked processes too: a copy of dlib's detector takes ~0.3 s of CPU to make.
+_spare = {"hog": [], "haar": []}
+_spare_lock = threading.Lock()
+os.register_at_fork(after_in_child=lambda: globals().update(_spare_lock=threading.Lock()))
+
+
+def warm_up(copies=DETECT_THREADS):
+    """Makes the detector copies the detection threads use, e.g. before forking workers."""
+    made = {kind: [_make(kind) for _ in range(copies - len(_spare[kind]))] for kind in _spare}
+    with _spare_lock:
+        for kind, extra in made.items():
+            _spare[kind].extend(extra)
+
+
+def _make(kind):
+    if kind == "hog":
+        import dlib
+        return dlib.get_frontal_face_detector()
+    return new_haar_cascade()
+
+
+def _borrowed(kind, use):
+    with _spare_lock:
+        model = _spare[kind].pop() if _spare[kind] else None
+    if model is None:
+        model = _make(kind)
+    try:
+        return use(model)
+    finally:
+        with _spare_lock:
+            _spare[kind].append(model)
 
 
 def _pool():
@@ -145,18 +177,14 @@ def _pool():
 
 
 def _thread_hog(pixels, upsample):
-    """_hog with this thread's own copy of dlib's detector."""
-    if getattr(_per_thread, "hog", None) is None:
-        import dlib
-        _per_thread.hog = dlib.get_frontal_face_detector()
-    return [(r.top(), r.right(), r.bottom(), r.left()) for r in _per_thread.hog(pixels, upsample)]
+    """_hog with a copy of dlib's detector that no other thread is using."""
+    return [(r.top(), r.right(), r.bottom(), r.left())
+            for r in _borrowed("hog", lambda hog: hog(pixels, upsample))]
 
 
-def _thread_haar():
-    """This thread's own copy of the Haar cascade."""
-    if getattr(_per_thread, "haar", None) is None:
-        _per_thread.haar = new_haar_cascade()
-    return _per_thread.haar
+def _thread_haar(pixels, **options):
+    """The cascade's detectMultiScale, with a copy no other thread is using."""
+    return _borrowed("haar", lambda haar: haar.detectMultiScale(pixels, **options))
 
 
 def detect_room(pixels, on_face=None):
@@ -194,7 +222,7 @@ def _overview(gray_pixels, scale):
 
 
 def _upright_haar(gray_pixels):
-    return [tuple(int(v) for v in c) for c in _thread_haar().detectMultiScale(
+    return [tuple(int(v) for v in c) for c in _thread_haar(
         gray_pixels, scaleFactor=1.1, minNeighbors=4, minSize=(HAAR_MIN_FACE, HAAR_MIN_FACE))]
 
 
@@ -216,9 +244,8 @@ def _turned_haar(gray_pixels, angle, up_to):
                             borderMode=cv2.BORDER_REPLICATE)
     smallest = max(20, round(ROTATED_HAAR_MIN_FACE * ROTATED_HAAR_SCALE))
     largest = max(smallest + 1, round(1.25 * up_to * ROTATED_HAAR_SCALE))
-    found = _thread_haar().detectMultiScale(turned, scaleFactor=ROTATED_HAAR_SCALE_STEP,
-                                            minNeighbors=ROTATED_HAAR_NEIGHBOURS,
-                                            minSize=(smallest, smallest), maxSize=(largest, largest))
+    found = _thread_haar(turned, scaleFactor=ROTATED_HAAR_SCALE_STEP, minNeighbors=ROTATED_HAAR_NEIGHBOURS,
+                         minSize=(smallest, smallest), maxSize=(largest, largest))
     back = cv2.invertAffineTransform(turn)
     candidates = []
     for x, y, w, h in found:

@@ -18,6 +18,13 @@ def dlib_models():
     return _dlib_models
 
 
+def new_haar_cascade():
+    """A fresh copy of haar_cascade()'s cascade, for a thread of its own (one copy is not safe
+    to share between threads)."""
+    import cv2
+    return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
+
+
 def haar_cascade():
     """OpenCV's frontal-face Haar cascade, for the small faces of class photos."""
     global _haar_cascade

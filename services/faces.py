@@ -126,10 +126,12 @@ def probe_encodings(data, max_pixels):
 
 @_one_at_a_time
 def room_encodings(data, max_pixels):
-    """(upright pixels, face boxes, their encodings) of a class photo."""
+    """(upright pixels, face boxes, their encodings) of a class photo. Each face is encoded as
+    soon as it is found, while the detector's threads look for the others."""
     pixels = decode(data, max_pixels)
-    boxes = detect_room(pixels)
-    return pixels, boxes, encode(pixels, boxes)
+    encoded = {}
+    boxes = detect_room(pixels, on_face=lambda box: encoded.setdefault(box, encode(pixels, [box])[0]))
+    return pixels, boxes, [encoded[box] for box in boxes]
 
 
 # ---- stored templates --------------------------------------------------------------------

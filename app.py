@@ -16,7 +16,7 @@ from models import db
 from routes import limits
 from routes.uploads import InMemoryRequest
 from services import timing
-from services.face_models import dlib_models
+from services.faces import load_models
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 migrate = Migrate(directory=MIGRATIONS)
@@ -77,5 +77,5 @@ if __name__ == "__main__":
     app = create_app()
     with app.app_context():
         upgrade_database()
-    dlib_models()  # load once before the first request rather than during it
+    load_models()  # once before the first request rather than during it
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))

@@ -38,13 +38,13 @@ def on_starting(server):
     """Runs once in the master before any worker exists: schema up to date, models in memory."""
     from app import upgrade_database
     from models import db
-    from services.face_models import dlib_models
+    from services.faces import load_models
 
     with server.app.wsgi().app_context():  # the app preload_app already imported
         upgrade_database()
         # Workers must not inherit the master's open database connections.
         db.engine.dispose()
-    dlib_models()
+    load_models()
     # Everything loaded so far lives as long as the process: move it out of the collector's
     # sight, so full collections in the workers stay short (they scanned all of Flask,
     # SQLAlchemy and numpy, a visible p99 spike) and never write to the shared pages.

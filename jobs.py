@@ -192,7 +192,7 @@ def worker(burst, name):
     """Run class-photo jobs from REDIS_URL's queue (several may run, on any host)."""
     from rq import Worker
 
-    from services.face_models import dlib_models, haar_cascade
+    from services import faces
 
     app = current_app._get_current_object()
     jobs = app.extensions[EXTENSION]
@@ -201,10 +201,7 @@ def worker(burst, name):
     use_app(app)
     # Loaded once here; each job runs in a forked child that shares these pages (as gunicorn's
     # workers share the master's), and dies after it, so one bad photo cannot take the worker.
-    dlib_models()
-    haar_cascade()
-    # The matcher is imported on first use; done once here rather than in every child (0.3 s CPU).
-    import scipy.optimize  # noqa: F401
+    faces.load_models()
     db.engine.dispose()  # a forked child must not share a connection with this process
     gc.freeze()
     Worker([QUEUE], connection=jobs.redis, name=name).work(burst=burst)

@@ -7,7 +7,7 @@ from models import ADMIN, STUDENT, TEACHER, db
 from routes.declarations import EMAIL_ID, STUDENT_EMAIL_ID, TEACHER_EMAIL_ID, TOKEN, Declaration
 from routes.fields import Fields
 from services import auth, clock
-from services.errors import Forbidden
+from services.errors import BadInput, Forbidden
 
 
 def api_blueprint(name):
@@ -83,6 +83,16 @@ def _declaration(takes, returns, summary, errors, role, authenticated, email_fie
                  else {TEACHER: "teacher", STUDENT: "student"}.get(role, f"role {role}"))
     return Declaration(fields=fields, returns=returns, summary=summary, errors=tuple(errors), role=role_name,
                        authenticated=authenticated, email_field=email_field, accepted=accepted)
+
+
+def session_or_student(fields):
+    """A history's filter: a session (its four fields), a student_email_id, or both."""
+    student_email = fields.email("student_email_id", required=False, aliases=False)
+    session_slot = fields.slot() if fields.text("class_name", required=False) else None
+    if session_slot is None and student_email is None:
+        raise BadInput("Name a class session (class_name, class_date, start_time, end_time) "
+                       "or a student_email_id.", code="missing_field")
+    return session_slot, student_email
 
 
 def rules():

@@ -1,9 +1,8 @@
 """A teacher's manual corrections and the audit trail of every record."""
 from models import STATUSES, TEACHER
 import routes.declarations as d
-from routes.common import api_blueprint, endpoint, local_iso, records_json
+from routes.common import api_blueprint, endpoint, local_iso, records_json, session_or_student
 from services import corrections, reports
-from services.errors import BadInput
 
 bp = api_blueprint("corrections")
 
@@ -30,11 +29,7 @@ OPTIONAL_SLOT = tuple(f.but(required=False, description=f.description + " Name a
           takes=(*OPTIONAL_SLOT, STUDENT_FIELD.but(required=False), *d.PAGE),
           returns=d.HISTORY, errors=(404,), summary="The audit trail: who changed what, when, how")
 def get_attendance_history(fields, teacher):
-    student_email = fields.email("student_email_id")
-    session_slot = fields.slot() if fields.text("class_name", required=False) else None
-    if session_slot is None and student_email is None:
-        raise BadInput("Name a class session (class_name, class_date, start_time, end_time) "
-                       "or a student_email_id.", code="missing_field")
+    session_slot, student_email = session_or_student(fields)
     return [{"class_name": e.class_name, "class_date": e.class_date.isoformat(),
              "start_time": e.starts_at.strftime("%H:%M"), "end_time": e.ends_at.strftime("%H:%M"),
              "student_email_id": e.student_email, "by": e.actor_email, "at": local_iso(e.at),

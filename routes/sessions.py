@@ -1,11 +1,11 @@
 """Class sessions, their rosters, and selfie check-in."""
 from models import STUDENT, TEACHER
 import routes.declarations as d
-from routes.common import api_blueprint, endpoint, local_iso, records_json, rules
+from routes.common import api_blueprint, endpoint, local_iso, records_json, rules, session_or_student
 from routes.limits import throttles
 from routes.roster_input import roster_emails
 from services import invitations, presence, reports, rosters, sessions
-from services.errors import BadInput, BadPresenceCode, FaceProblem
+from services.errors import BadPresenceCode, FaceProblem
 
 bp = api_blueprint("sessions")
 
@@ -85,11 +85,7 @@ def _some(emails, shown=5):
 
 @endpoint(bp, "/get_roster_history", role=TEACHER)
 def get_roster_history(fields, teacher):
-    student_email = fields.email("student_email_id", required=False, aliases=False)
-    session_slot = fields.slot() if fields.text("class_name", required=False) else None
-    if session_slot is None and student_email is None:
-        raise BadInput("Name a class session (class_name, class_date, start_time, end_time) "
-                       "or a student_email_id.", code="missing_field")
+    session_slot, student_email = session_or_student(fields)
     return [{"class_name": e.class_name, "class_date": e.class_date.isoformat(),
              "start_time": e.starts_at.strftime("%H:%M"), "end_time": e.ends_at.strftime("%H:%M"),
              "student_email_id": e.email, "by": e.actor_email, "at": local_iso(e.at), "action": e.action,

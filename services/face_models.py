@@ -4,7 +4,6 @@ import functools
 from PIL import ImageFile
 
 _dlib_models = None
-_haar_cascade = None
 
 
 def dlib_models():
@@ -19,19 +18,10 @@ def dlib_models():
 
 
 def new_haar_cascade():
-    """A fresh copy of haar_cascade()'s cascade, for a thread of its own (one copy is not safe
-    to share between threads)."""
+    """OpenCV's frontal-face Haar cascade, for the small faces of class photos: a fresh copy
+    for each detection thread (one copy is not safe to share between threads)."""
     import cv2
     return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
-
-
-def haar_cascade():
-    """OpenCV's frontal-face Haar cascade, for the small faces of class photos."""
-    global _haar_cascade
-    if _haar_cascade is None:
-        import cv2
-        _haar_cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
-    return _haar_cascade
 
 
 @functools.lru_cache(maxsize=1)

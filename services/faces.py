@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from services import timing
-from services.detection import detect_room, detect_selfie, subjects
+from services.detection import detect_room, detect_selfie, subjects, warm_up
 from services.errors import FaceProblem
 from services.face_models import dlib_models
 from services.images import decode
@@ -63,6 +63,14 @@ def _one_at_a_time(pipeline):
         with _pipeline_slot:
             return pipeline(*args, **kwargs)
     return bounded
+
+
+def load_models():
+    """Everything the pipeline runs, loaded now: once in a process that forks workers, so they
+    share it (the models, the detection threads' detector copies, the matcher's scipy)."""
+    dlib_models()
+    warm_up()
+    import scipy.optimize  # noqa: F401 - imported on first use otherwise (0.3 s of CPU)
 
 
 def encode(pixels, boxes):

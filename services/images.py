@@ -24,6 +24,25 @@ def decode(data, max_pixels):
 
 
 def _decode(data, max_pixels):
+    image = _open(data, max_pixels)
+    try:
+        image.load()
+        image = _upright(image)
+        return _to_rgb(image)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise NotAnImage("The image is damaged or truncated and cannot be read.",
+                         code="unreadable_image") from None
+
+
+def check_header(data, max_pixels):
+    """Refuses, from the header alone and without decoding, what decode() would refuse as
+    not a photo, too long and thin, or too many pixels: a queued class photo's obvious errors
+    are answered at once."""
+    _open(data, max_pixels)
+
+
+def _open(data, max_pixels):
+    """The image, its header read and checked, no pixel decoded yet."""
     try:
         image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, ValueError):
@@ -37,28 +56,7 @@ def _decode(data, max_pixels):
     if width * height > max_pixels:
         raise TooLarge(f"The image has {width}x{height} pixels; the limit is {max_pixels} pixels.",
                        code="too_many_pixels")
-    try:
-        image.load()
-        image = _upright(image)
-        return _to_rgb(image)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise NotAnImage("The image is damaged or truncated and cannot be read.",
-                         code="unreadable_image") from None
-
-
-def check_header(data, max_pixels):
-    """Refuses, from the header alone and without decoding, what decode() would refuse as
-    not a photo or too many pixels: a queued class photo's obvious errors are answered at once."""
-    try:
-        image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise NotAnImage("The upload is not an image; send a JPEG, PNG or WebP photo.") from None
-    if image.format not in ACCEPTED_FORMATS:
-        raise NotAnImage(f"{image.format} images are not accepted; send a JPEG, PNG or WebP photo.")
-    width, height = image.size
-    if width * height > max_pixels:
-        raise TooLarge(f"The image has {width}x{height} pixels; the limit is {max_pixels} pixels.",
-                       code="too_many_pixels")
+    return image
 
 
 def _upright(image):

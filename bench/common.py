@@ -61,7 +61,11 @@ class Server:
         self.env = {**os.environ, "DATABASE_URL": database_url, "BIND": f"127.0.0.1:{self.port}",
                     "SECRET_KEY": secrets.token_hex(16), "FACE_KEY": secrets.token_hex(32), "TIMEZONE": "UTC",
                     # benchmarks register their teachers through the API
-                    "TEACHER_SIGNUP": "open", **(env or {})}
+                    "TEACHER_SIGNUP": "open",
+                    # they measure the work, not the limiter: a benchmark sends each probe as
+                    # another student on purpose, and registers a school from one address
+                    "FACE_MISMATCH_LIMIT": "1000000 per minute", "REGISTRATION_LIMIT": "1000000 per minute",
+                    **(env or {})}
         if workers:
             self.env["WEB_CONCURRENCY"] = str(workers)
         if threads:

@@ -133,7 +133,7 @@ class Schema(dict):
 
 def obj(properties, required=None, extra=True):
     """An answer object. Extra properties are allowed: the contract lets answers gain fields
-    (never lose them), so a field added on another branch does not contradict the document."""
+    (never lose them), so a field added later does not contradict the document."""
     required = list(properties) if required is None else list(required)
     return {"type": "object", "properties": properties, **({"required": required} if required else {}),
             "additionalProperties": extra}
@@ -169,7 +169,7 @@ PROFILE = Schema("Profile", obj(PROFILE_FIELDS))
 LOGIN = Schema("ProfileWithToken", obj({**PROFILE_FIELDS, "token": {**STRING, "description": "send it as "
                                         "`Authorization: Bearer <token>` (or the `token` field)"},
                                         "token_expires_at": DATETIME}))
-# main's TEACHER_SIGNUP: a teacher account an administrator must approve gets no token yet
+# TEACHER_SIGNUP=approval: a teacher account an administrator must approve gets no token yet
 AWAITING_APPROVAL = Schema("AwaitingApproval", obj({"SUCCESS": STRING, **PROFILE_FIELDS}))
 REGISTERED = {"anyOf": [LOGIN, AWAITING_APPROVAL]}
 ADDED_FACE = Schema("FaceAdded", obj({"SUCCESS": STRING, **PROFILE_FIELDS}))

@@ -201,6 +201,7 @@ def worker(burst, name):
     use_app(app)
     # Loaded once here; each job runs in a forked child that shares these pages (as gunicorn's
     # workers share the master's), and dies after it, so one bad photo cannot take the worker.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one worker per core, as gunicorn.conf.py says
     faces.load_models()
     db.engine.dispose()  # a forked child must not share a connection with this process
     gc.freeze()

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from services import reports
-from tests.helpers import PASSWORD, post
+from tests.helpers import FACE_KEY, PASSWORD, post
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_paths_outside_the_api_keep_their_status(client):
 
 def test_the_default_answers_real_statuses(database_url):
     from app import create_app
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test", "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test", "FACE_KEY": FACE_KEY, "TESTING": True})
     assert app.config["ERROR_STATUS"] == "http"
     with app.app_context():
         response = app.test_client().post("/api/v1/no_such_endpoint")
@@ -100,4 +100,4 @@ def test_a_mistyped_setting_stops_the_start(monkeypatch):
     import config
     monkeypatch.setenv("ERROR_STATUS", "ok")
     with pytest.raises(SystemExit, match="ERROR_STATUS"):
-        config.load({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+        config.load({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "FACE_KEY": FACE_KEY})

@@ -59,7 +59,7 @@ def world(app, make_user):
 
 def _document():
     """The document as a client fetches it; no database is touched to serve it."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "test", "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "test", "FACE_KEY": helpers.FACE_KEY, "TESTING": True})
     return app.test_client().get("/api/v1/openapi.json").get_json()
 
 

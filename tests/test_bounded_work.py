@@ -119,19 +119,26 @@ def _wait_until(condition, seconds=10):
         time.sleep(0.005)
 
 
-def test_a_check_in_waits_behind_at_most_one_registration(monkeypatch):
-    """Three registrations and a check-in arrive while a registration runs: the check-in runs
-    next, before the other registrations."""
+def _held_pipeline(monkeypatch, first):
+    """A stand-in decode that records the order photos reach the pipeline and holds ``first``
+    there until released; every photo then fails as faceless. Returns (order, started, release)."""
     started, release = threading.Event(), threading.Event()
     order = []
 
     def stand_in_decode(data, max_pixels):
         order.append(data.decode())
-        if data == b"registration 1":
+        if data == first:
             started.set()
             release.wait(10)
         raise FaceProblem("No face (stand-in pipeline).", code="no_face")
     monkeypatch.setattr(faces, "decode", stand_in_decode)
+    return order, started, release
+
+
+def test_a_check_in_waits_behind_at_most_one_registration(monkeypatch):
+    """Three registrations and a check-in arrive while a registration runs: the check-in runs
+    next, before the other registrations."""
+    order, started, release = _held_pipeline(monkeypatch, b"registration 1")
 
     def run(call, data):
         try:
@@ -158,16 +165,7 @@ def test_a_check_in_waits_behind_at_most_one_registration(monkeypatch):
 
 
 def test_check_ins_take_the_pipeline_in_order_of_arrival(monkeypatch):
-    started, release = threading.Event(), threading.Event()
-    order = []
-
-    def stand_in_decode(data, max_pixels):
-        order.append(data.decode())
-        if data == b"0":
-            started.set()
-            release.wait(10)
-        raise FaceProblem("No face (stand-in pipeline).", code="no_face")
-    monkeypatch.setattr(faces, "decode", stand_in_decode)
+    order, started, release = _held_pipeline(monkeypatch, b"0")
 
     def run(data):
         try:

@@ -15,7 +15,7 @@ import routes
 from models import db
 from routes import limits
 from routes.uploads import InMemoryRequest
-from services import timing
+from services import face_processes, timing
 from services.faces import load_models
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
@@ -78,4 +78,5 @@ if __name__ == "__main__":
     with app.app_context():
         upgrade_database()
     load_models()  # once before the first request rather than during it
+    face_processes.start()  # the face pipeline in a process of its own, so reads never wait for it
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))

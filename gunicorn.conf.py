@@ -60,6 +60,7 @@ def on_starting(server):
 
 def post_fork(server, worker):
     from models import db
+    from services import face_processes
 
     with server.app.wsgi().app_context():
         # Forget (without closing) any pooled connection copied from the master.
@@ -68,3 +69,7 @@ def post_fork(server, worker):
     # collections ran dozens of times per request and put the p95 of get_classes_by_teacher
     # at 66 ms instead of 36 ms (bench/stats.py). Garbage here is almost never cyclic.
     gc.set_threshold(50_000, 20, 20)
+    # Face work runs in a process of the worker's own, forked now while the worker has one
+    # thread: the worker's threads that answer reads never wait for the encoder's GIL
+    # (bench.load: reads p99 131 -> ... ms).
+    face_processes.start()

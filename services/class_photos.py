@@ -43,7 +43,7 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False, progre
             if owners else {}
     results = []
     for image in images:
-        pixels, boxes, encodings = faces.room_encodings(image, rules.max_image_pixels)
+        pixels, boxes, encodings = faces.room_encodings(image, rules.max_image_pixels, keep_pixels=annotate_photos)
         with timing.phase("match"):
             matches = faces.assign(encodings, owners, known, rules.photo_tolerance, rules.photo_review_band,
                                    rules.photo_margin)

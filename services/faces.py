@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from services import timing
+from services import face_processes, timing
 from services.detection import detect_room, detect_selfie, subjects, warm_up
 from services.errors import FaceProblem
 from services.face_models import dlib_models
@@ -47,9 +47,9 @@ class _TurnSlot:
 
 
 # dlib's encoder holds the GIL (~25 ms a face with OpenBLAS, ~100 ms without), so concurrent
-# check-ins in one process only take turns, and each one in flight stalls that process's other
-# threads (the reads) a bit longer. One at a time per process bounds both the stall and the
-# memory of decoded photos; waiting here releases the GIL. Turns go in order of arrival.
+# calls in one process only take turns. Under a server they run in its face process
+# (services/face_processes.py), which takes one at a time; here they queue in order of arrival,
+# which bounds the memory of decoded photos and lets registrations wait apart (below).
 _pipeline_slot = _TurnSlot()
 # Registration is face work anyone can ask for without logging in. A registration holds this
 # before it queues for the pipeline and until it is done, so at most one registration per
@@ -104,15 +104,7 @@ def _encode_crops(crops):
 @_one_at_a_time
 def enrollment_encoding(data, max_pixels):
     """The encoding of the one face in an enrollment photo."""
-    pixels = decode(data, max_pixels)
-    found = subjects(detect_selfie(pixels, len(data)))
-    if not found:
-        raise FaceProblem("No face was found in the photo; use a well-lit, front-facing photo.",
-                          code="no_face")
-    if len(found) > 1:
-        raise FaceProblem(f"The photo shows {len(found)} faces; it must show only yours.",
-                          code="multiple_faces")
-    return encode(pixels, found)[0]
+    return face_processes.run(_enrollment_encoding, data, max_pixels)
 
 
 def registration_encoding(data, max_pixels):
@@ -124,6 +116,28 @@ def registration_encoding(data, max_pixels):
 @_one_at_a_time
 def probe_encodings(data, max_pixels):
     """Encodings of every face in a check-in selfie (the subject may not be alone)."""
+    return face_processes.run(_probe_encodings, data, max_pixels)
+
+
+@_one_at_a_time
+def room_encodings(data, max_pixels, keep_pixels=False):
+    """(upright pixels if ``keep_pixels`` else None, face boxes, their encodings) of a class photo."""
+    return face_processes.run(_room_encodings, data, max_pixels, keep_pixels)
+
+
+def _enrollment_encoding(data, max_pixels):
+    pixels = decode(data, max_pixels)
+    found = subjects(detect_selfie(pixels, len(data)))
+    if not found:
+        raise FaceProblem("No face was found in the photo; use a well-lit, front-facing photo.",
+                          code="no_face")
+    if len(found) > 1:
+        raise FaceProblem(f"The photo shows {len(found)} faces; it must show only yours.",
+                          code="multiple_faces")
+    return encode(pixels, found)[0]
+
+
+def _probe_encodings(data, max_pixels):
     pixels = decode(data, max_pixels)
     boxes = detect_selfie(pixels, len(data))
     if not boxes:
@@ -132,14 +146,12 @@ def probe_encodings(data, max_pixels):
     return encode(pixels, boxes)
 
 
-@_one_at_a_time
-def room_encodings(data, max_pixels):
-    """(upright pixels, face boxes, their encodings) of a class photo. Each face is encoded as
-    soon as it is found, while the detector's threads look for the others."""
+def _room_encodings(data, max_pixels, keep_pixels):
+    """Each face is encoded as soon as it is found, while the detector's threads look for the others."""
     pixels = decode(data, max_pixels)
     encoded = {}
     boxes = detect_room(pixels, on_face=lambda box: encoded.setdefault(box, encode(pixels, [box])[0]))
-    return pixels, boxes, [encoded[box] for box in boxes]
+    return (pixels if keep_pixels else None), boxes, [encoded[box] for box in boxes]
 
 
 # ---- stored templates --------------------------------------------------------------------

@@ -25,5 +25,13 @@ def phase(name):
             phases[name] = phases.get(name, 0.0) + (time.perf_counter() - began) * 1000
 
 
+def add(phases):
+    """Adds phases timed elsewhere (the face process) to the current request's."""
+    current = _phases.get()
+    if current is not None:
+        for name, ms in phases.items():
+            current[name] = current.get(name, 0.0) + ms
+
+
 def header():
     return ", ".join(f"{name};dur={ms:.1f}" for name, ms in collected().items())

@@ -150,14 +150,14 @@ def test_progress_counts_photos_done_and_faces_found(app, client, school, run_qu
     def ask():  # from a thread of its own, as a teacher's phone would: not inside the job's context
         seen.append(poll(app.test_client(), school, job_id).get_json())
 
-    def watched(data, max_pixels):
+    def watched(data, max_pixels, keep_pixels):
         if len(calls) == 1:  # the job is between its two photos: ask how far it got
             queued.wait(30)
             asking = threading.Thread(target=ask)
             asking.start()
             asking.join()
         calls.append(1)
-        return real(data, max_pixels)
+        return real(data, max_pixels, keep_pixels)
 
     monkeypatch.setattr(faces, "room_encodings", watched)
     job_id = photograph(client, school, "rose_kit.jpg", "obama_biden.jpg", **{"async": "1"}).get_json()["job_id"]

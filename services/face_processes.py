@@ -1,0 +1,84 @@
+"""Face work in a process of its own, so the threads of a web worker that answer reads never
+wait for the GIL that dlib's detector and encoder hold.
+
+A server process calls start() once while it has a single thread (gunicorn's post_fork, or
+`python app.py` before it serves): that forks one face process, which shares the models
+already in memory. From then on run() hands each call to it, in order of arrival, and
+waits; waiting releases the GIL. A process that never called start() (tests, the CLI, a
+queue worker, whose jobs already run apart from any web thread) runs the call itself.
+
+The face process runs at a lower priority than its web worker: when the cores are busy, a
+read gets the CPU before the next slice of encoding, and face work still has every cycle
+that reads leave (README: Performance, bench.load).
+"""
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from services import timing
+from services.errors import Unavailable
+
+FACE_PROCESS_NICENESS = 5
+PARENT_CHECK_SECONDS = 2.0
+
+_executor = None
+
+
+def start():
+    """Forks this process's face process now; call it while this process has only one thread."""
+    global _executor
+    _executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                                    initializer=_prepare_face_process, initargs=(os.getpid(),))
+    _executor.submit(os.getpid).result()  # forked here, before the executor starts its threads
+
+
+def stop():
+    """Ends this process's face process, if it has one; calls then run here again."""
+    global _executor
+    if _executor is not None:
+        _executor.shutdown()
+        _executor = None
+
+
+def run(function, *args):
+    """``function(*args)`` in this process's face process (here when there is none); its timing
+    phases are added to the current request's."""
+    if _executor is None:
+        return function(*args)
+    try:
+        result, phases = _executor.submit(_timed, function, *args).result()
+    except BrokenProcessPool:
+        # The face process died (killed, out of memory): this call is lost, the next gets a new one.
+        _executor.shutdown(wait=False)
+        start()
+        raise Unavailable("The face pipeline restarted; send the photo again.", code="face_pipeline_restarted") \
+            from None
+    timing.add(phases)
+    return result
+
+
+def _timed(function, *args):
+    timing.start()
+    return function(*args), timing.collected()
+
+
+def _prepare_face_process(parent):
+    # The server's signal handlers are meant for the server: this process ends with its parent.
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
+                   signal.SIGWINCH, signal.SIGTTIN, signal.SIGTTOU, signal.SIGCHLD):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops this
+    os.nice(FACE_PROCESS_NICENESS)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="parent-watch").start()
+
+
+def _exit_with(parent):
+    """A parent killed outright (SIGKILL after a worker timeout) leaves no one to stop this
+    process: it notices that it has been adopted, and ends."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)

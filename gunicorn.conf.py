@@ -19,7 +19,7 @@ bind = os.environ.get("BIND", "0.0.0.0:8000")
 # more processes than cores only adds memory and context switches (README: Running in production).
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
 # Threads let a worker keep answering reads while other requests wait: on the database, or
-# for the worker's one face-pipeline slot (services/faces.py). A check-in queued there parks
+# for their turn in the worker's face process (services/face_processes.py). A check-in queued there parks
 # its thread; with 4 threads the queued check-ins held every thread and reads waited behind
 # them (reads p99 2.8 s under bench/load.py), with 16 reads kept a free thread (p99 0.42 s).
 worker_class = "gthread"
@@ -70,6 +70,6 @@ def post_fork(server, worker):
     # at 66 ms instead of 36 ms (bench/stats.py). Garbage here is almost never cyclic.
     gc.set_threshold(50_000, 20, 20)
     # Face work runs in a process of the worker's own, forked now while the worker has one
-    # thread: the worker's threads that answer reads never wait for the encoder's GIL
-    # (bench.load: reads p99 131 -> ... ms).
+    # thread (and before anything here has started OpenCV's thread pool, which a fork would
+    # leave broken): the worker's threads that answer reads never wait for the encoder's GIL.
     face_processes.start()

@@ -94,9 +94,11 @@ class Server:
         raise RuntimeError(f"gunicorn did not become healthy; see {self.log_path}")
 
     def worker_pids(self):
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)],
-                             capture_output=True, text=True).stdout
-        return [int(p) for p in out.split()]
+        return child_pids(self.process.pid)
+
+    def face_process_pids(self):
+        """Each worker's face process (services/face_processes.py)."""
+        return [pid for worker in self.worker_pids() for pid in child_pids(worker)]
 
     def __exit__(self, *exc):
         self.process.send_signal(signal.SIGTERM)
@@ -105,6 +107,11 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+
+
+def child_pids(pid):
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
 
 
 def rss_mb(pid):

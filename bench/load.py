@@ -95,7 +95,7 @@ def main():
 
         def watch_memory():
             while time.monotonic() < stop_at:
-                for pid in server.worker_pids():
+                for pid in server.worker_pids() + server.face_process_pids():
                     rss, pss = rss_mb(pid)
                     if rss is not None:
                         best = memory.get(pid, (0, 0))
@@ -135,7 +135,7 @@ def main():
         if s["count"]:
             print(f"  {label:9} n={s['count']:5}  p50 {s['p50_ms']:7.1f} ms  p95 {s['p95_ms']:7.1f} ms  p99 {s['p99_ms']:7.1f} ms")
     for pid, (rss, pss) in sorted(memory.items()):
-        print(f"  worker {pid}: peak RSS {rss:.0f} MB, PSS {pss:.0f} MB (shared pages split)")
+        print(f"  worker or face process {pid}: peak RSS {rss:.0f} MB, PSS {pss:.0f} MB (shared pages split)")
     print(f"  master: RSS {master_rss[0]:.0f} MB, PSS {master_rss[1]:.0f} MB")
     for e in errors[:5]:
         print("  error:", e)

@@ -29,7 +29,9 @@ _executor = None
 
 
 def start():
-    """Forks this process's face process now; call it while this process has only one thread."""
+    """Forks this process's face process now. Call it while this process has one thread and has
+    not yet detected faces itself: a fork copies no threads, and OpenCV's thread pool, once
+    started, would serve the face process with none (its Haar scans then run on one core)."""
     global _executor
     _executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
                                     initializer=_prepare_face_process, initargs=(os.getpid(),))

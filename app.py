@@ -14,6 +14,7 @@ import jobs
 import routes
 from models import db
 from routes import limits
+from routes.json_output import OrjsonProvider
 from routes.uploads import InMemoryRequest
 from services import face_processes, timing
 from services.faces import load_models
@@ -27,7 +28,7 @@ def create_app(overrides=None):
     app.request_class = InMemoryRequest  # uploads never touch the disk
     app.config.update(config.load(overrides))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
-    app.json.sort_keys = False
+    app.json = OrjsonProvider(app)
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)

@@ -19,9 +19,9 @@ bind = os.environ.get("BIND", "0.0.0.0:8000")
 # more processes than cores only adds memory and context switches (README: Running in production).
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
 # Threads let a worker keep answering reads while other requests wait: on the database, or
-# for their turn in the worker's face process (services/face_processes.py). A check-in queued there parks
-# its thread; with 4 threads the queued check-ins held every thread and reads waited behind
-# them (reads p99 2.8 s under bench/load.py), with 16 reads kept a free thread (p99 0.42 s).
+# for their turn in the worker's face process (services/face_processes.py). A check-in queued
+# there parks its thread; with 4 threads the queued check-ins held every thread and reads
+# waited behind them (reads p99 2.8 s under bench/load.py), with 16 reads kept a free thread.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS") or 16)
 

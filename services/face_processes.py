@@ -7,9 +7,9 @@ already in memory. From then on run() hands each call to it, in order of arrival
 waits; waiting releases the GIL. A process that never called start() (tests, the CLI, a
 queue worker, whose jobs already run apart from any web thread) runs the call itself.
 
-The face process runs at a lower priority than its web worker: when the cores are busy, a
-read gets the CPU before the next slice of encoding, and face work still has every cycle
-that reads leave (README: Performance, bench.load).
+The face process runs at a lower priority than its web worker (nice 5), so busy cores favour
+the reads and face work still gets every cycle they leave. Under bench.load, nice 19 gave the
+same reads' p99: the gain comes from the separate GIL, not the priority (README: Performance).
 """
 import multiprocessing
 import os

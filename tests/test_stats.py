@@ -1,4 +1,5 @@
 """Listings and statistics over a small timetable, with the clock frozen at NOON."""
+import json
 from datetime import datetime
 
 import pytest
@@ -172,3 +173,16 @@ def test_a_session_with_only_invited_emails_counts_nobody(client, timetable):
     assert invited["student_email_id"] == "nobody@school.test" and invited["status"] == "not_enrolled"
     counts = ask(client, "get_present_absent_classes_by_teacher", (email, token))
     assert counts["Empty|2026-03-01"] == {"total": 0, "present": 0, "absent": 0, "pending": 0, "excused": 0}
+
+
+def test_a_listing_carries_names_in_any_script_in_the_record_s_field_order(client, make_user, student, at):
+    at(NOON)
+    email, token = make_user("zoe@school.test", TEACHER, photo="biden.jpg", name="Zoë Ñúñez 王")
+    assert post(client, "create_class", token, teacher_email_id=email, class_name="Français", class_date="2026-03-02",
+                start_time="11:00", end_time="12:30", student_email_ids=OBAMA).status_code == 200
+    response = post(client, "get_classes_by_teacher", token, teacher_email_id=email)
+    record, = json.loads(response.data.decode("utf-8"))
+    assert (record["teacher_name"], record["class_name"]) == ("Zoë Ñúñez 王", "Français")
+    assert list(record) == ["id", "class_name", "student_email_id", "teacher_email_id", "teacher_name",
+                            "attendance_marked", "class_date", "start_time", "end_time", "marked_time",
+                            "create_datetime", "status", "method", "distance"]

@@ -120,7 +120,7 @@ def _clip(box, height, width):
     return Box(max(top, 0), min(right, width), min(bottom, height), max(left, 0))
 
 
-def _confirm(gray_pixels, x, y, w, h, hog=_hog):
+def _confirm(gray_pixels, x, y, w, h):
     """dlib's box for a Haar candidate (full-resolution coordinates), or None."""
     height, width = gray_pixels.shape
     pad = w // 2
@@ -129,12 +129,16 @@ def _confirm(gray_pixels, x, y, w, h, hog=_hog):
     scale = CONFIRM_FACE_SIZE / w
     crop = resized(np.ascontiguousarray(gray_pixels[top:bottom, left:right]), scale)
     boxes = [_clip((round(top + t / scale), round(left + r / scale), round(top + b / scale), round(left + l / scale)),
-                   height, width) for t, r, b, l in hog(crop, 0)]
-    if not boxes:
-        return None
+                   height, width) for t, r, b, l in _thread_hog(crop, 0)]
     cx, cy = x + w / 2, y + h / 2
-    best = min(boxes, key=lambda box: abs((box.left + box.right) / 2 - cx) + abs((box.top + box.bottom) / 2 - cy))
-    return best if best.left <= cx <= best.right and best.top <= cy <= best.bottom else None
+    best = _nearest(boxes, cx, cy)
+    return best if best is not None and best.left <= cx <= best.right and best.top <= cy <= best.bottom else None
+
+
+def _nearest(boxes, cx, cy):
+    """The box whose centre is nearest (cx, cy), or None when there is none."""
+    return min(boxes, key=lambda box: abs((box.left + box.right) / 2 - cx) + abs((box.top + box.bottom) / 2 - cy),
+               default=None)
 
 
 def _overlap(a, b):
@@ -213,7 +217,7 @@ def detect_room(pixels, on_face=None):
         return _detect_room(pixels, on_face or (lambda box: None))
 
 
-def _detect_room(pixels, on_face=lambda box: None):
+def _detect_room(pixels, on_face):
     height, width = pixels.shape[:2]
     gray_pixels = gray(pixels)
     overview_scale = min(2.0, (ROOM_HOG_PIXELS / (height * width)) ** 0.5)
@@ -275,7 +279,7 @@ def _confirm_turned(gray_pixels, x, y, w, h, angle):
     """_confirm for a candidate of a copy turned by ``angle``; when HOG misses the face as it is
     (tilted past its rotated filters), it looks again at the crop turned upright like that copy,
     and the face's box is dlib's box, of the same size, around the same centre in the photo."""
-    box = _confirm(gray_pixels, x, y, w, h, hog=_thread_hog)
+    box = _confirm(gray_pixels, x, y, w, h)
     if box is not None:
         return box
     import cv2
@@ -301,11 +305,10 @@ def _confirm_turned(gray_pixels, x, y, w, h, angle):
         if abs(fx - cx) <= w / 2 and abs(fy - cy) <= h / 2:
             found.append(_clip((round(fy - half_h), round(fx + half_w), round(fy + half_h), round(fx - half_w)),
                                height, width))
-    return min(found, key=lambda box: abs((box.left + box.right) / 2 - cx) + abs((box.top + box.bottom) / 2 - cy),
-               default=None)
+    return _nearest(found, cx, cy)
 
 
-def _add_confirmed(gray_pixels, candidates, boxes, on_face=lambda box: None):
+def _add_confirmed(gray_pixels, candidates, boxes, on_face):
     """Appends to ``boxes`` each candidate's confirmed box, unless it overlaps one already there.
 
     The candidates left after the overlap test are confirmed side by side; they are then
@@ -314,7 +317,7 @@ def _add_confirmed(gray_pixels, candidates, boxes, on_face=lambda box: None):
     fresh = [c for c in candidates
              if not any(_overlap(Box(c[1], c[0] + c[2], c[1] + c[3], c[0]), b) > 0.4 for b in boxes)]
     confirmed = _pool().map(lambda c: _confirm_turned(gray_pixels, *c) if len(c) == 5
-                          else _confirm(gray_pixels, *c, hog=_thread_hog), fresh)
+                          else _confirm(gray_pixels, *c), fresh)
     for (x, y, w, h, *_), box in zip(fresh, confirmed):
         if any(_overlap(Box(y, x + w, y + h, x), b) > 0.4 for b in boxes):
             continue

@@ -75,9 +75,6 @@ class RedisStore:
     def drop_photos(self, job_id):
         self.redis.delete(self._photos_key(job_id))
 
-    def delete(self, job_id):
-        self.redis.delete(self._key(job_id), self._photos_key(job_id))
-
 
 class MemoryStore:
     """The same in this process's memory, for running without Redis; entries expire too."""
@@ -115,11 +112,6 @@ class MemoryStore:
 
     def drop_photos(self, job_id):
         with self._lock:
-            self._photos.pop(job_id, None)
-
-    def delete(self, job_id):
-        with self._lock:
-            self._jobs.pop(job_id, None)
             self._photos.pop(job_id, None)
 
     def pending(self):

@@ -55,6 +55,9 @@ def run(function, *args):
         result, phases = _executor.submit(_timed, function, *args).result()
     except BrokenProcessPool:
         # The face process died (killed, out of memory): this call is lost, the next gets a new one.
+        # That fork happens with the worker's threads running, unlike start()'s: the new process
+        # only runs the pipeline, whose own lock detection.py renews at fork, and the worker
+        # never detects faces itself, so OpenCV's pool is still unstarted.
         _executor.shutdown(wait=False)
         start()
         raise Unavailable("The face pipeline restarted; send the photo again.", code="face_pipeline_restarted") \

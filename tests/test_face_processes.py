@@ -3,6 +3,7 @@ answer reads never wait for the encoder: through the real pipeline, and under gu
 import http.client
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -117,7 +118,6 @@ def _post_photo(port, path, photo, **fields):
 
 
 def test_gunicorn_workers_each_run_face_work_in_a_face_process_that_ends_with_them(tmp_path):
-    import socket
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -153,14 +153,19 @@ def test_gunicorn_workers_each_run_face_work_in_a_face_process_that_ends_with_th
         time.sleep(0.1)
 
 
+def _stat(pid):
+    """/proc/<pid>/stat's fields from the third (the state) on; the name before may hold spaces."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _cpu_ticks(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = _stat(pid)
     return int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15 of stat
 
 
 def _running(pid):
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        state = _stat(pid)[0]
     except OSError:
         return False
     return state != "Z"  # a zombie has ended; only its exit status waits to be collected

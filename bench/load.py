@@ -2,7 +2,7 @@
 
 Seeds the school of bench/stats.py into the benchmark's own database, enrolls five real
 faces through the API, opens enough sessions for every check-in to be a fresh one, then
-starts gunicorn with gunicorn.conf.py (one worker per core) and runs N client threads for
+starts gunicorn with gunicorn.conf.py (one worker per core) and runs N client processes for
 the given time, each picking a check-in with probability --checkins and otherwise a random
 statistics or listing endpoint for a random seeded user. Reports throughput, latency
 percentiles per kind, the error count (any answer but 200) and each worker's memory.
@@ -11,6 +11,7 @@ Run: python -m bench.load [--database-url URL] [--seconds 60] [--clients 20] [--
 """
 import argparse
 import http.client
+import multiprocessing
 import random
 import threading
 import time
@@ -39,7 +40,7 @@ def prepare_checkins(port, faces_dir, sessions):
     probes = {p: [f.read_bytes() for f in sorted((faces_dir / "probe").iterdir()) if person_of(f) == p]
               for p in PEOPLE}
     # Every (session, student) pair once: no check-in ever finds its record already marked.
-    pairs = ((i, p) for i in range(sessions) for p in PEOPLE)
+    pairs = [(i, p) for i in range(sessions) for p in PEOPLE]
     return tokens, probes, pairs, now
 
 
@@ -62,19 +63,19 @@ def main():
 
     with Server(args.database_url, workers=args.workers, threads=args.threads, log_name="load-server.log") as server:
         tokens, probes, pairs, now = prepare_checkins(server.port, args.faces, sessions=400)
-        pair_lock = threading.Lock()
         samples, errors = [], []  # (kind, seconds); (kind, status, body)
         memory = {}
         stop_at = time.monotonic() + args.seconds
 
-        def client(seed_value):
+        def client(seed_value, results):
             rng = random.Random(seed_value)
+            own_pairs = iter(pairs[seed_value::args.clients])  # no two clients share a pair
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            mine, failures = [], []
             while time.monotonic() < stop_at:
                 try:
                     if rng.random() < args.checkins:
-                        with pair_lock:
-                            session, person = next(pairs)
+                        session, person = next(own_pairs)
                         kind = "mark_attendance"
                         status, body, elapsed = api(conn, kind, tokens[person], email_id=email(person),
                                                     files={"image_file": ("selfie.jpg", rng.choice(probes[person]))},
@@ -84,14 +85,15 @@ def main():
                         uid, fields = rng.choice(reads[kind])
                         status, body, elapsed = request(conn, "POST", f"/api/v1/{kind}", fields, token=raw_token(uid))
                 except (OSError, http.client.HTTPException) as exc:
-                    errors.append((kind, type(exc).__name__, str(exc)))
+                    failures.append((kind, type(exc).__name__, str(exc)))
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
                     continue
                 if status != 200:
-                    errors.append((kind, status, body))
-                samples.append((kind, elapsed))
+                    failures.append((kind, status, body))
+                mine.append((kind, elapsed))
             conn.close()
+            results.put((mine, failures))
 
         def watch_memory():
             while time.monotonic() < stop_at:
@@ -102,13 +104,23 @@ def main():
                         memory[pid] = (max(best[0], rss), max(best[1], pss))
                 time.sleep(1)
 
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
-        threads.append(threading.Thread(target=watch_memory))
+        # Each client is a process of its own, as phones and browsers are: client threads
+        # sharing one GIL put their own waits into each other's timings.
+        fork = multiprocessing.get_context("fork")
+        results = fork.Queue()
+        clients = [fork.Process(target=client, args=(i, results)) for i in range(args.clients)]
+        watcher = threading.Thread(target=watch_memory)
         started = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        for c in clients:
+            c.start()
+        watcher.start()
+        for _ in clients:
+            mine, failures = results.get()
+            samples.extend(mine)
+            errors.extend(failures)
+        for c in clients:
+            c.join()
+        watcher.join()
         duration = time.monotonic() - started
         master_rss = rss_mb(server.process.pid)
 

@@ -14,10 +14,13 @@ import statistics
 import time
 from pathlib import Path
 
-import bench.class_photo as class_photo
-from services import faces, timing
-from services.detection import detect_room
-from services.images import decode
+# One BLAS thread, as in production (gunicorn.conf.py); set before dlib loads OpenBLAS.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import bench.class_photo as class_photo  # noqa: E402
+from services import faces, timing  # noqa: E402
+from services.detection import detect_room  # noqa: E402
+from services.images import decode  # noqa: E402
 
 
 def main():

@@ -15,7 +15,9 @@ cascade also scans copies of a downscaled grey image turned by ROTATED_HAAR_ANGL
 candidates, mapped back to the photo, are confirmed by the same HOG-on-crop step as every
 other candidate. The scans and confirmations release the GIL (OpenCV and dlib's detector
 both do), so they run side by side in a small pool of threads, each call with a copy of the
-detector or cascade that no other thread is using (neither is safe to share).
+detector or cascade that no other thread is using (neither is safe to share). The upright
+scan, the costliest by far, is cut by window size into parts of similar cost, so the pool
+keeps both cores busy until the last scan ends.
 """
 import os
 import threading
@@ -44,6 +46,12 @@ SELFIE_RESCAN_PIXELS = 12_000_000
 # kilobytes, and scanning it closely would cost seconds of CPU to find nothing.
 SELFIE_RESCAN_MIN_BYTES_PER_PIXEL = 0.02
 HAAR_MIN_FACE = 36
+# The upright scan's pyramid is cut at these window widths into three parts of similar cost,
+# scanned side by side; their raw hits are then grouped together exactly as one scan groups
+# its own (OpenCV's rule: at least HAAR_NEIGHBOURS overlapping hits, HAAR_GROUP_EPS apart).
+UPRIGHT_HAAR_CUTS = (44, 62)
+HAAR_NEIGHBOURS = 4
+HAAR_GROUP_EPS = 0.2
 CONFIRM_FACE_SIZE = 110
 # Heads tilted by up to ~35 degrees either way are within ~15 degrees of upright in one of these.
 ROTATED_HAAR_ANGLES = (20, -20)
@@ -188,9 +196,16 @@ def _borrowed(kind, use):
 
 def _pool():
     """This process's detection threads (a pool's threads do not survive a fork: a worker forked
-    from a process that had used one gets its own)."""
+    from a process that had used one gets its own).
+
+    The pool is the only parallelism: OpenCV's own threads are turned off, because splitting
+    every pyramid level of a scan across them makes them wait for each other at each level
+    while the pool's other scans hold the cores (a class photo kept a third of 2 cores idle)."""
     pid = os.getpid()
     if pid not in _pools:
+        import cv2
+
+        cv2.setNumThreads(1)
         _pools[pid] = ThreadPoolExecutor(max_workers=DETECT_THREADS, thread_name_prefix="detect")
     return _pools[pid]
 
@@ -218,19 +233,21 @@ def detect_room(pixels, on_face=None):
 
 
 def _detect_room(pixels, on_face):
+    pool = _pool()  # first: it turns OpenCV's own threads off before anything here uses OpenCV
     height, width = pixels.shape[:2]
     gray_pixels = gray(pixels)
     overview_scale = min(2.0, (ROOM_HOG_PIXELS / (height * width)) ** 0.5)
-    overview = _pool().submit(_overview, gray_pixels, overview_scale)
-    upright = _pool().submit(_upright_haar, gray_pixels)
+    overview = pool.submit(_overview, gray_pixels, overview_scale)
+    upright = [pool.submit(_upright_haar_hits, gray_pixels, smallest, below)
+               for smallest, below in upright_haar_parts()]
     # HOG's overview finds faces from its 80 px window up, tilted ones too
     overview_smallest = 80 / overview_scale
-    turned = [_pool().submit(_turned_haar, gray_pixels, angle, overview_smallest) for angle in ROTATED_HAAR_ANGLES
+    turned = [pool.submit(_turned_haar, gray_pixels, angle, overview_smallest) for angle in ROTATED_HAAR_ANGLES
               if overview_smallest > ROTATED_HAAR_MIN_FACE]
     boxes = overview.result()
     for box in boxes:
         on_face(box)
-    _add_confirmed(gray_pixels, upright.result(), boxes, on_face)
+    _add_confirmed(gray_pixels, _grouped([hit for part in upright for hit in part.result()]), boxes, on_face)
     _add_confirmed(gray_pixels, [c for future in turned for c in future.result()], boxes, on_face)
     return sorted(boxes, key=lambda b: (b.left, b.top))
 
@@ -240,9 +257,29 @@ def _overview(gray_pixels, scale):
     return [_clip(_scaled(b, 1 / scale), height, width) for b in _thread_hog(resized(gray_pixels, scale), 0)]
 
 
-def _upright_haar(gray_pixels):
-    return [tuple(int(v) for v in c) for c in _thread_haar(
-        gray_pixels, scaleFactor=1.1, minNeighbors=4, minSize=(HAAR_MIN_FACE, HAAR_MIN_FACE))]
+def upright_haar_parts():
+    """(smallest, below) window widths of each part of the upright scan's pyramid."""
+    sizes = (HAAR_MIN_FACE, *UPRIGHT_HAAR_CUTS, None)
+    return list(zip(sizes, sizes[1:]))
+
+
+def _upright_haar_hits(gray_pixels, smallest, below):
+    """The upright scan's raw, ungrouped hits at the levels whose window is ``smallest`` px wide
+    or wider, and narrower than ``below`` (no bound when None)."""
+    options = {"maxSize": (below - 1, below - 1)} if below else {}
+    return [[int(v) for v in hit] for hit in _thread_haar(
+        gray_pixels, scaleFactor=1.1, minNeighbors=0, minSize=(smallest, smallest), **options)]
+
+
+def _grouped(hits):
+    """Haar candidates (x, y, w, h) from raw hits, grouped as detectMultiScale groups them; in
+    reading order, so the result does not depend on which part finished first."""
+    import cv2
+
+    if not hits:
+        return []
+    grouped, _ = cv2.groupRectangles(hits, HAAR_NEIGHBOURS, HAAR_GROUP_EPS)
+    return sorted((tuple(int(v) for v in c) for c in grouped), key=lambda c: (c[1], c[0]))
 
 
 def _turned_haar(gray_pixels, angle, up_to):

@@ -31,8 +31,8 @@ _executor = None
 
 def start():
     """Forks this process's face process now. Call it while this process has one thread and has
-    not yet detected faces itself: a fork copies no threads, and OpenCV's thread pool, once
-    started, would serve the face process with none (its Haar scans then run on one core)."""
+    not yet detected faces itself: a fork copies no threads, so a thread pool or a lock that other
+    threads were using (OpenCV's, the detection threads') would be left broken in the face process."""
     global _executor
     _executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
                                     initializer=_prepare_face_process, initargs=(os.getpid(),))

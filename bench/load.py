@@ -7,11 +7,12 @@ the given time, each picking a check-in with probability --checkins and otherwis
 statistics or listing endpoint for a random seeded user. Reports throughput, latency
 percentiles per kind, the error count (any answer but 200) and each worker's memory.
 
-Run: python -m bench.load [--database-url URL] [--seconds 60] [--clients 20] [--checkins 0.1]
+Run: python -m bench.load [--database-url URL] [--seconds 60] [--clients 20] [--checkins 0.1] [--client-nice 10]
 """
 import argparse
 import http.client
 import multiprocessing
+import os
 import random
 import threading
 import time
@@ -53,6 +54,9 @@ def main():
     parser.add_argument("--checkins", type=float, default=0.1, help="share of requests that are check-ins")
     parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's")
     parser.add_argument("--threads", type=int, default=None, help="default: gunicorn.conf.py's")
+    parser.add_argument("--client-nice", type=int, default=0,
+                        help="run the clients at this niceness, e.g. 10 to let the server have the cores first, "
+                             "as it would with clients on other machines")
     args = parser.parse_args()
 
     reset_database(args.database_url)
@@ -68,10 +72,19 @@ def main():
         stop_at = time.monotonic() + args.seconds
 
         def client(seed_value, results):
+            os.nice(args.client_nice)
+            mine, failures = [], []
+            try:
+                run_client(seed_value, mine, failures)
+            except Exception as exc:  # reported, never a parent left waiting for this client's results
+                failures.append(("client", type(exc).__name__, str(exc)))
+            finally:
+                results.put((mine, failures))
+
+        def run_client(seed_value, mine, failures):
             rng = random.Random(seed_value)
             own_pairs = iter(pairs[seed_value::args.clients])  # no two clients share a pair
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-            mine, failures = [], []
             while time.monotonic() < stop_at:
                 try:
                     if rng.random() < args.checkins:
@@ -84,7 +97,7 @@ def main():
                         kind = rng.choice(endpoints)
                         uid, fields = rng.choice(reads[kind])
                         status, body, elapsed = request(conn, "POST", f"/api/v1/{kind}", fields, token=raw_token(uid))
-                except (OSError, http.client.HTTPException) as exc:
+                except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: a body that is not JSON
                     failures.append((kind, type(exc).__name__, str(exc)))
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
@@ -93,7 +106,6 @@ def main():
                     failures.append((kind, status, body))
                 mine.append((kind, elapsed))
             conn.close()
-            results.put((mine, failures))
 
         def watch_memory():
             while time.monotonic() < stop_at:
@@ -115,7 +127,7 @@ def main():
             c.start()
         watcher.start()
         for _ in clients:
-            mine, failures = results.get()
+            mine, failures = results.get(timeout=args.seconds + 120)  # a client killed outright: fail, not hang
             samples.extend(mine)
             errors.extend(failures)
         for c in clients:
@@ -133,6 +145,7 @@ def main():
 
     result = {
         "database": args.database_url.split(":")[0], "seconds": duration, "clients": args.clients,
+        "client_nice": args.client_nice,
         "requests": len(samples), "throughput_rps": len(samples) / duration, "errors": len(errors),
         "all": summary(set(endpoints) | {"mark_attendance"}), "reads": summary(set(endpoints)),
         "checkins": summary({"mark_attendance"}),

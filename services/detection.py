@@ -237,9 +237,12 @@ def _detect_room(pixels, on_face):
     height, width = pixels.shape[:2]
     gray_pixels = gray(pixels)
     overview_scale = min(2.0, (ROOM_HOG_PIXELS / (height * width)) ** 0.5)
+    # The upright parts go first, the widest windows (the costliest part) first: their candidates
+    # are most of the faces still to confirm and encode once the scans end, and that encoding
+    # (which holds the GIL) then runs beside the turned scans instead of after them
+    # (bench.room_timing: 1.71 -> 1.57 s and 1.81 -> 1.66 s).
+    upright = [pool.submit(_upright_haar_hits, gray_pixels, *part) for part in reversed(upright_haar_parts())]
     overview = pool.submit(_overview, gray_pixels, overview_scale)
-    upright = [pool.submit(_upright_haar_hits, gray_pixels, smallest, below)
-               for smallest, below in upright_haar_parts()]
     # HOG's overview finds faces from its 80 px window up, tilted ones too
     overview_smallest = 80 / overview_scale
     turned = [pool.submit(_turned_haar, gray_pixels, angle, overview_smallest) for angle in ROTATED_HAAR_ANGLES
@@ -279,7 +282,7 @@ def _grouped(hits):
     if not hits:
         return []
     grouped, _ = cv2.groupRectangles(hits, HAAR_NEIGHBOURS, HAAR_GROUP_EPS)
-    return sorted((tuple(int(v) for v in c) for c in grouped), key=lambda c: (c[1], c[0]))
+    return sorted((tuple(int(v) for v in c) for c in grouped), key=lambda c: (c[1], c[0], c[2], c[3]))
 
 
 def _turned_haar(gray_pixels, angle, up_to):

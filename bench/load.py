@@ -7,7 +7,16 @@ the given time, each picking a check-in with probability --checkins and otherwis
 statistics or listing endpoint for a random seeded user. Reports throughput, latency
 percentiles per kind, the error count (any answer but 200) and each worker's memory.
 
+Closed loop by default: each client sends its next request as soon as the last is answered,
+so the load follows the server's speed. There, slow check-ins hold most clients and so lower
+the rate of reads: the reads' tail is measured with few readers. With --rate, open loop:
+requests arrive at that many a second in all, whatever the server's speed, as students'
+phones do. Half the clients then only check in and half only read (Poisson arrivals, split
+evenly within each half), and a latency counts from the request's arrival: a client still
+busy with its previous request adds that wait ("late", reported) to the next one's time.
+
 Run: python -m bench.load [--database-url URL] [--seconds 60] [--clients 20] [--checkins 0.1] [--client-nice 10]
+                          [--rate 150]
 """
 import argparse
 import http.client
@@ -23,6 +32,9 @@ from bench.checkin import PEOPLE, email, open_slot, person_of
 from bench.common import (DEFAULT_FACES, Server, api, default_sqlite_url, percentile, register_people, request,
                           reset_database, rss_mb, write_result)
 from bench.stats import STUDENT_ENDPOINTS, TEACHER_ENDPOINTS, calls_for, raw_token, seed
+
+# Below gunicorn.conf.py's keepalive (5 s): a connection idle longer is closed by the server.
+IDLE_SECONDS = 4
 
 
 def prepare_checkins(port, faces_dir, sessions):
@@ -54,6 +66,8 @@ def main():
     parser.add_argument("--checkins", type=float, default=0.1, help="share of requests that are check-ins")
     parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's")
     parser.add_argument("--threads", type=int, default=None, help="default: gunicorn.conf.py's")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="open loop: requests arriving per second in all (default: closed loop)")
     parser.add_argument("--client-nice", type=int, default=0,
                         help="run the clients at this niceness, e.g. 10 to let the server have the cores first, "
                              "as it would with clients on other machines")
@@ -85,10 +99,33 @@ def main():
             rng = random.Random(seed_value)
             own_pairs = iter(pairs[seed_value::args.clients])  # no two clients share a pair
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-            while time.monotonic() < stop_at:
+            checkins = args.checkins
+            if args.rate:  # open loop: this client only checks in, or only reads
+                checkers = args.clients // 2
+                checkins = 1.0 if seed_value < checkers else 0.0
+                share = args.checkins / checkers if checkins else (1 - args.checkins) / (args.clients - checkers)
+                rate = args.rate * share
+            arrival = last_answer = time.monotonic()
+            while True:
+                late = 0.0
+                if args.rate:
+                    arrival += rng.expovariate(rate)
+                    if arrival >= stop_at:
+                        break
+                    if arrival - last_answer > IDLE_SECONDS:
+                        conn.close()  # as browsers do: the server drops idle connections, reconnect
+                    time.sleep(max(0.0, arrival - time.monotonic()))
+                    late = time.monotonic() - arrival
+                elif time.monotonic() >= stop_at:
+                    break
+                pair = None
+                if rng.random() < checkins:
+                    pair = next(own_pairs, None)
+                    if pair is None:  # every session of this client's already checked: a read instead
+                        mine.append(("no_fresh_session", 0.0))
                 try:
-                    if rng.random() < args.checkins:
-                        session, person = next(own_pairs)
+                    if pair is not None:
+                        session, person = pair
                         kind = "mark_attendance"
                         status, body, elapsed = api(conn, kind, tokens[person], email_id=email(person),
                                                     files={"image_file": ("selfie.jpg", rng.choice(probes[person]))},
@@ -104,7 +141,9 @@ def main():
                     continue
                 if status != 200:
                     failures.append((kind, status, body))
-                mine.append((kind, elapsed))
+                last_answer = time.monotonic()
+                mine.append((kind, late + elapsed))
+                mine.append(("late", late))
             conn.close()
 
         def watch_memory():
@@ -136,6 +175,10 @@ def main():
         duration = time.monotonic() - started
         master_rss = rss_mb(server.process.pid)
 
+    skipped = sum(1 for kind, _ in samples if kind == "no_fresh_session")
+    lateness = [seconds for kind, seconds in samples if kind == "late"]
+    samples = [s for s in samples if s[0] not in ("no_fresh_session", "late")]
+
     def summary(kinds):
         times = [s for k, s in samples if k in kinds]
         if not times:
@@ -145,7 +188,8 @@ def main():
 
     result = {
         "database": args.database_url.split(":")[0], "seconds": duration, "clients": args.clients,
-        "client_nice": args.client_nice,
+        "client_nice": args.client_nice, "arrivals_per_s": args.rate, "checkins_without_fresh_session": skipped,
+        "late_p99_ms": percentile(lateness, 99) * 1000 if lateness else 0.0,
         "requests": len(samples), "throughput_rps": len(samples) / duration, "errors": len(errors),
         "all": summary(set(endpoints) | {"mark_attendance"}), "reads": summary(set(endpoints)),
         "checkins": summary({"mark_attendance"}),
@@ -153,8 +197,14 @@ def main():
         "workers_peak_rss_pss_mb": {str(pid): {"rss": r, "pss": p} for pid, (r, p) in memory.items()},
         "master_rss_pss_mb": master_rss, "error_samples": errors[:10],
     }
-    print(f"{args.clients} clients for {duration:.0f} s on {result['database']}: {len(samples)} requests, "
+    loop = f"open loop, {args.rate:g} arrivals/s" if args.rate else "closed loop"
+    print(f"{args.clients} clients ({loop}) for {duration:.0f} s on {result['database']}: {len(samples)} requests, "
           f"{result['throughput_rps']:.1f} req/s, errors {len(errors)}")
+    if args.rate:
+        print(f"  a client's own previous request delayed a request's start: p99 {result['late_p99_ms']:.1f} ms "
+              f"(counted in its latency)")
+    if skipped:
+        print(f"  {skipped} check-ins found no fresh session left and were reads instead")
     for label in ("all", "reads", "checkins"):
         s = result[label]
         if s["count"]:

@@ -72,6 +72,8 @@ def main():
                         help="run the clients at this niceness, e.g. 10 to let the server have the cores first, "
                              "as it would with clients on other machines")
     args = parser.parse_args()
+    if args.rate and args.clients < 2:
+        parser.error("--rate needs at least 2 clients: one to check in, one to read")
 
     reset_database(args.database_url)
     teachers, students, slots, _ = seed(args.database_url)

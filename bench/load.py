@@ -16,7 +16,7 @@ evenly within each half), and a latency counts from the request's arrival: a cli
 busy with its previous request adds that wait ("late", reported) to the next one's time.
 
 Run: python -m bench.load [--database-url URL] [--seconds 60] [--clients 20] [--checkins 0.1] [--client-nice 10]
-                          [--rate 150]
+                          [--rate 100 --clients 40]
 """
 import argparse
 import http.client

@@ -192,7 +192,7 @@ def worker(burst, name):
     """Run class-photo jobs from REDIS_URL's queue (several may run, on any host)."""
     from rq import Worker
 
-    from services import faces
+    from services import face_processes, faces
 
     app = current_app._get_current_object()
     jobs = app.extensions[EXTENSION]
@@ -205,6 +205,9 @@ def worker(burst, name):
     faces.load_models()
     db.engine.dispose()  # a forked child must not share a connection with this process
     gc.freeze()
+    # Photos yield the cores to web workers on a shared host, as the web workers' own face
+    # processes do; on a host of its own a worker loses nothing by it.
+    os.nice(face_processes.FACE_PROCESS_NICENESS)
     Worker([QUEUE], connection=jobs.redis, name=name).work(burst=burst)
 
 

@@ -99,14 +99,14 @@ def main():
 
         def run_client(seed_value, mine, failures):
             rng = random.Random(seed_value)
-            own_pairs = iter(pairs[seed_value::args.clients])  # no two clients share a pair
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-            checkins = args.checkins
+            checkins, checkers = args.checkins, args.clients
             if args.rate:  # open loop: this client only checks in, or only reads
                 checkers = args.clients // 2
                 checkins = 1.0 if seed_value < checkers else 0.0
                 share = args.checkins / checkers if checkins else (1 - args.checkins) / (args.clients - checkers)
                 rate = args.rate * share
+            own_pairs = iter(pairs[seed_value::checkers])  # no two clients that check in share a pair
             arrival = last_answer = time.monotonic()
             while True:
                 late = 0.0

@@ -19,6 +19,7 @@ detector or cascade that no other thread is using (neither is safe to share). Th
 scan, the costliest by far, is cut by window size into parts of similar cost, so the pool
 keeps both cores busy until the last scan ends.
 """
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,14 @@ from services.images import gray, resized
 # Selfies are detected on a copy whose longer side is at most this; faces in a selfie are
 # large, and HOG's cost grows with the pixel count.
 SELFIE_DETECT_SIDE = 1024
+# A check-in's HOG first skips the finest levels of its pyramid (dlib's, each 5/6 of the last),
+# about half its work: a selfie's own face is large. It keeps that answer when every face found
+# is at least CHECK_IN_MARGIN_LEVELS levels above the skipped ones (from ~150 px on the
+# detection copy); a face found nearer may be a smaller one, which the full scan boxes otherwise.
+CHECK_IN_SKIPPED_LEVELS = 2
+CHECK_IN_MARGIN_LEVELS = 2
+# The side of the frontal detector's box at the pyramid level that found the face.
+HOG_BOX = 73
 # A face this much narrower than the largest one in the photo is a bystander in the
 # background, not a second subject.
 BACKGROUND_FACE_RATIO = 0.4
@@ -87,7 +96,7 @@ def _hog(pixels, upsample):
     return [(r.top(), r.right(), r.bottom(), r.left()) for r in dlib_models().face_detector(pixels, upsample)]
 
 
-def detect_selfie(pixels, upload_size=None):
+def detect_selfie(pixels, upload_size=None, large_first=False):
     """Face boxes found on a copy at most SELFIE_DETECT_SIDE wide.
 
     One upsampled retry catches faces under HOG's 80 px window (small or distant selfies);
@@ -95,13 +104,18 @@ def detect_selfie(pixels, upload_size=None):
     the full resolution (at most SELFIE_RESCAN_PIXELS), for a face that is small in a large photo.
     Neither runs on a large, nearly flat image (``upload_size`` bytes for its pixels): it holds
     no small face, and they would cost it seconds of CPU.
+
+    ``large_first`` (a check-in): the large faces, when HOG finds them with its finest levels
+    skipped; a smaller face beside them is then not looked for. A check-in is matched on its
+    nearest face, so fewer faces can only reject it, never accept it.
     """
     height, width = pixels.shape[:2]
     flat = upload_size is not None and upload_size < SELFIE_RESCAN_MIN_BYTES_PER_PIXEL * height * width
     with timing.phase("detect"):
         scale = min(1.0, SELFIE_DETECT_SIDE / max(height, width))
         small = resized(pixels, scale)
-        found = _hog(small, 0) or ([] if flat and scale < 1.0 else _hog(small, 1))
+        found = ((large_first and _large_faces(small)) or _hog(small, 0)
+                 or ([] if flat and scale < 1.0 else _hog(small, 1)))
         if found or scale == 1.0 or flat:
             return [_clip(_scaled(box, 1.0 / scale), height, width) for box in found]
     rescan_scale = min(1.0, (SELFIE_RESCAN_PIXELS / (height * width)) ** 0.5)
@@ -109,6 +123,31 @@ def detect_selfie(pixels, upload_size=None):
         return detect_room(pixels)
     boxes = detect_room(resized(pixels, rescan_scale))
     return [_clip(_scaled((b.top, b.right, b.bottom, b.left), 1.0 / rescan_scale), height, width) for b in boxes]
+
+
+def _large_faces(pixels):
+    """HOG's boxes for large faces, exactly as the full scan gives them, or [] when there is
+    none it can tell exactly (see CHECK_IN_SKIPPED_LEVELS; a box cut by the photo's edge).
+
+    dlib's own downsampling makes the shortened pyramid's levels exactly as the full scan
+    makes them. Each box is mapped back from the level that found it in one step, as the
+    full scan maps it: mapping the smaller copy's rounded box moves it by a pixel, and that
+    moved the face's encoding by up to 0.09."""
+    import dlib
+
+    pyramid = dlib.pyramid_down(6)
+    for _ in range(CHECK_IN_SKIPPED_LEVELS):
+        pixels = pyramid(pixels)
+    boxes = []
+    for found in dlib_models().face_detector(pixels, 0):
+        level = round(math.log(found.height() / HOG_BOX, 6 / 5))
+        at_level = pyramid.rect_down(found, level)
+        if (level < CHECK_IN_MARGIN_LEVELS or (at_level.width(), at_level.height()) != (HOG_BOX, HOG_BOX)
+                or pyramid.rect_up(at_level, level) != found):
+            return []
+        box = pyramid.rect_up(at_level, level + CHECK_IN_SKIPPED_LEVELS)
+        boxes.append((box.top(), box.right(), box.bottom(), box.left()))
+    return boxes
 
 
 def subjects(boxes):

@@ -139,7 +139,7 @@ def _enrollment_encoding(data, max_pixels):
 
 def _probe_encodings(data, max_pixels):
     pixels = decode(data, max_pixels)
-    boxes = detect_selfie(pixels, len(data))
+    boxes = detect_selfie(pixels, len(data), large_first=True)
     if not boxes:
         raise FaceProblem("No face was found in the selfie; face the camera in good light.",
                           code="no_face")

@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy import event, func, select
 
 from models import TEACHER, AttendanceRecord, ClassSession, db
+from services import detection
+from services.images import decode, resized
 from tests.helpers import (NOON, START, assert_error, check_in, concurrently, create_class, fixture_bytes, post,
                            slot_fields)
 from tests.rooms import compose, face_cutout
@@ -129,6 +131,29 @@ def test_a_small_face_in_a_large_photo_still_checks_in(client, teacher, student,
     response = post(client, "mark_attendance", token, email_id=email, image_file=(io.BytesIO(photo), "far.jpg"),
                     **slot_fields(START))
     assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.face
+@pytest.mark.parametrize("photo", ["obama_2.jpg", "biden_2.jpg", "rose_leslie_2.jpg", "kit_harington_2.jpg",
+                                   "alex_lacamoire_3.jpg", "obama_exif_rotated.jpg"])
+def test_a_selfies_face_is_found_with_less_work_and_boxed_exactly_as_by_the_full_scan(photo):
+    pixels = decode(fixture_bytes(photo), 50_000_000)
+    for side in (1024, 900, 800, 700, 600, 500):
+        copy = resized(pixels, min(1.0, side / max(pixels.shape[:2])))
+        full_scan = detection._hog(copy, 0)
+        # the encoding depends on the box to the pixel: the short scan gives the full scan's
+        # boxes, or nothing (its answer is left for the full scan when it cannot tell)
+        assert detection._large_faces(copy) in ([], full_scan)
+        if side == detection.SELFIE_DETECT_SIDE:  # a selfie's face, as large as these, takes the short scan
+            assert full_scan and detection._large_faces(copy) == full_scan
+
+
+@pytest.mark.face
+def test_a_check_in_still_finds_a_face_too_small_for_the_short_scan():
+    photo, _ = compose([face_cutout(fixture_bytes("obama_2.jpg"), 100)], width=1024, height=768)
+    pixels = decode(photo, 50_000_000)
+    assert detection._large_faces(pixels) == []
+    assert len(detection.detect_selfie(pixels, large_first=True)) == 1
 
 
 @pytest.mark.face

@@ -1,12 +1,11 @@
 """A teacher's manual corrections, and the history of every change to a record."""
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from models import STUDENT, AttendanceEvent, AttendanceRecord, ClassSession, User, db
 from services import audit, clock
 from services.errors import NotFound
-from services.records import Student, page
-from services.sessions import teacher_session
+from services.records import Actor, Student
+from services.sessions import change_history, teacher_session
 
 
 def set_status(teacher, slot, student_email, status, note):
@@ -28,19 +27,12 @@ def set_status(teacher, slot, student_email, status, note):
 
 def history(teacher, slot=None, student_email=None, limit_offset=(None, 0)):
     """The audit trail of the teacher's sessions: one session, one student, or both."""
-    actor = aliased(User, name="actor")
     query = (select(AttendanceEvent.id, AttendanceEvent.at, AttendanceEvent.method, AttendanceEvent.from_status,
                     AttendanceEvent.to_status, AttendanceEvent.distance, AttendanceEvent.note,
-                    actor.email.label("actor_email"), Student.email.label("student_email"),
+                    Actor.email.label("actor_email"), Student.email.label("student_email"),
                     ClassSession.class_name, ClassSession.class_date, ClassSession.starts_at, ClassSession.ends_at)
              .join(AttendanceRecord, AttendanceEvent.record_id == AttendanceRecord.id)
              .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
-             .join(Student, AttendanceRecord.student_id == Student.id)
-             .join(actor, AttendanceEvent.actor_id == actor.id)
-             .where(ClassSession.teacher_id == teacher.id)
-             .order_by(AttendanceEvent.at.desc(), AttendanceEvent.id.desc()))
-    if slot is not None:
-        query = query.where(ClassSession.id == teacher_session(teacher, slot).id)
-    if student_email is not None:
-        query = query.where(Student.email == student_email)
-    return db.session.execute(page(query, limit_offset)).all()
+             .join(Student, AttendanceRecord.student_id == Student.id))
+    return change_history(query, AttendanceEvent, teacher, slot, student_email, limit_offset,
+                          session_column=ClassSession.id, email_column=Student.email)

@@ -6,6 +6,7 @@ from sqlalchemy.orm import aliased
 from models import AttendanceRecord, ClassSession, RosterInvitation, User
 
 Student, Teacher = aliased(User, name="student"), aliased(User, name="teacher")
+Actor = aliased(User, name="actor")
 
 
 def record_rows():

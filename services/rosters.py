@@ -5,13 +5,12 @@ change is written to roster_events (services/audit.py)."""
 from types import SimpleNamespace
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import aliased
 
 from models import STUDENT, AttendanceRecord, ClassSession, RosterEvent, RosterInvitation, User, db
 from services import audit, clock, invitations
 from services.errors import BadInput, Conflict
-from services.records import page
-from services.sessions import teacher_session
+from services.records import Actor
+from services.sessions import change_history, teacher_session
 
 SCOPES = ("session", "upcoming")
 
@@ -98,16 +97,9 @@ def _remove(session, record, email, teacher, force):
 
 def history(teacher, slot=None, student_email=None, limit_offset=(None, 0)):
     """The roster changes of the teacher's sessions: one session, one email, or both; newest first."""
-    actor = aliased(User, name="actor")
     query = (select(RosterEvent.at, RosterEvent.action, RosterEvent.email, RosterEvent.from_status, RosterEvent.note,
-                    actor.email.label("actor_email"), ClassSession.class_name, ClassSession.class_date,
+                    Actor.email.label("actor_email"), ClassSession.class_name, ClassSession.class_date,
                     ClassSession.starts_at, ClassSession.ends_at)
-             .join(ClassSession, RosterEvent.session_id == ClassSession.id)
-             .join(actor, RosterEvent.actor_id == actor.id)
-             .where(ClassSession.teacher_id == teacher.id)
-             .order_by(RosterEvent.at.desc(), RosterEvent.id.desc()))
-    if slot is not None:
-        query = query.where(RosterEvent.session_id == teacher_session(teacher, slot).id)
-    if student_email is not None:
-        query = query.where(RosterEvent.email == student_email)
-    return db.session.execute(page(query, limit_offset)).all()
+             .join(ClassSession, RosterEvent.session_id == ClassSession.id))
+    return change_history(query, RosterEvent, teacher, slot, student_email, limit_offset,
+                          session_column=RosterEvent.session_id, email_column=RosterEvent.email)

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from models import STUDENT, AttendanceRecord, ClassSession, FaceEncoding, User, db
 from services import audit, clock, faces, presence, sealing
 from services.errors import BadInput, Conflict, FaceProblem, Forbidden, NotFound, Unavailable
-from services.records import record_rows
+from services.records import Actor, page, record_rows
 
 
 class Slot:
@@ -76,6 +76,21 @@ def teacher_session(teacher, slot):
             raise Forbidden("This class session belongs to another teacher.", code="not_yours")
         raise NotFound("You have no class session with this name, date and time.", code="no_such_class")
     return session
+
+
+def change_history(query, event, teacher, slot, student_email, limit_offset, session_column, email_column):
+    """One page of the changes (``event``: RosterEvent or AttendanceEvent) made in the teacher's
+    sessions, newest first. ``query`` selects their columns (``Actor.email`` for who made each)
+    joined to ClassSession; ``slot`` keeps one session's changes (``session_column`` names the
+    session), ``student_email`` one email's (``email_column``)."""
+    query = (query.join(Actor, event.actor_id == Actor.id)
+             .where(ClassSession.teacher_id == teacher.id)
+             .order_by(event.at.desc(), event.id.desc()))
+    if slot is not None:
+        query = query.where(session_column == teacher_session(teacher, slot).id)
+    if student_email is not None:
+        query = query.where(email_column == student_email)
+    return db.session.execute(page(query, limit_offset)).all()
 
 
 def _slot_exists(slot):

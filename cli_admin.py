@@ -14,6 +14,9 @@ users = AppGroup("users", help="Accounts: create admins and teachers, approve, s
 ROLES = {"student": STUDENT, "teacher": TEACHER, "admin": ADMIN}
 role_option = click.option("--role", type=click.Choice(list(ROLES)), default="teacher", show_default=True,
                            help="The account's role (one email may hold a student and a teacher account).")
+name_option = click.option("--name", help="Display name (default: the part of the email before @).")
+password_stdin_option = click.option("--password-stdin", is_flag=True,
+                                     help="Read the password from standard input, not a prompt.")
 
 
 def _password(from_stdin):
@@ -45,8 +48,8 @@ def _create(role, email, name, from_stdin):
 
 @users.command("create-admin")
 @click.argument("email")
-@click.option("--name", help="Display name (default: the part of the email before @).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input, not a prompt.")
+@name_option
+@password_stdin_option
 def create_admin(email, name, password_stdin):
     """Create an administrator account (no face needed); they log in with POST /api/v1/login_admin."""
     _create(ADMIN, email, name, password_stdin)
@@ -54,8 +57,8 @@ def create_admin(email, name, password_stdin):
 
 @users.command("create-teacher")
 @click.argument("email")
-@click.option("--name", help="Display name (default: the part of the email before @).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input, not a prompt.")
+@name_option
+@password_stdin_option
 def create_teacher(email, name, password_stdin):
     """Create an active teacher account (whatever TEACHER_SIGNUP says)."""
     _create(TEACHER, email, name, password_stdin)

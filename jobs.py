@@ -8,7 +8,6 @@ shared disk. services/photo_jobs.py keeps the state; this module wires it to the
 import gc
 import logging
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -19,6 +18,7 @@ from flask.cli import AppGroup
 from models import User, db
 from services import class_photos, images, photo_jobs
 from services.errors import NotFound, Unavailable
+from services.face_processes import per_process
 from services.sessions import Slot
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ class PhotoJobs:
         else:
             self.redis = None
             self.store = photo_jobs.MemoryStore(ttl)
-        self._executor, self._executor_pid, self._lock = None, None, threading.Lock()
+        # a gunicorn worker makes its own pool on first use
+        self._pool = per_process(lambda: ThreadPoolExecutor(IN_PROCESS_THREADS, thread_name_prefix="photo-job"))
 
     # ---- the web side ------------------------------------------------------------------
 
@@ -115,14 +116,6 @@ class PhotoJobs:
             raise Unavailable("Too many class photos are waiting; try again in a minute.", code="queue_full")
         self.store.create(job_id, state, photos)
         self._pool().submit(_execute, self.app, self.store, job_id)
-
-    def _pool(self):
-        # Threads do not survive a fork: a gunicorn worker makes its own pool on first use.
-        with self._lock:
-            if self._executor is None or self._executor_pid != os.getpid():
-                self._executor = ThreadPoolExecutor(IN_PROCESS_THREADS, thread_name_prefix="photo-job")
-                self._executor_pid = os.getpid()
-            return self._executor
 
 
 def _redis_errors():

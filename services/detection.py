@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from services import timing
+from services.face_processes import per_process
 from services.face_models import dlib_models, new_haar_cascade
 from services.images import gray, resized
 
@@ -197,7 +198,6 @@ def _overlap(a, b):
     return inter / min(a.width * (a.bottom - a.top), b.width * (b.bottom - b.top))
 
 
-_pools = {}
 # Spare copies of dlib's detector and of the cascade: neither is safe to share between threads,
 # so a thread takes one for each call and puts it back. Copies made before a fork (warm_up)
 # serve the forked processes too: a copy of dlib's detector takes ~0.3 s of CPU to make.
@@ -233,20 +233,19 @@ def _borrowed(kind, use):
             _spare[kind].append(model)
 
 
-def _pool():
-    """This process's detection threads (a pool's threads do not survive a fork: a worker forked
-    from a process that had used one gets its own).
+def _detection_threads():
+    """A pool of detection threads; _pool keeps one for each process.
 
     The pool is the only parallelism: OpenCV's own threads are turned off, because splitting
     every pyramid level of a scan across them makes them wait for each other at each level
     while the pool's other scans hold the cores (a class photo kept a third of 2 cores idle)."""
-    pid = os.getpid()
-    if pid not in _pools:
-        import cv2
+    import cv2
 
-        cv2.setNumThreads(1)
-        _pools[pid] = ThreadPoolExecutor(max_workers=DETECT_THREADS, thread_name_prefix="detect")
-    return _pools[pid]
+    cv2.setNumThreads(1)
+    return ThreadPoolExecutor(max_workers=DETECT_THREADS, thread_name_prefix="detect")
+
+
+_pool = per_process(_detection_threads)
 
 
 def _thread_hog(pixels, upsample):

@@ -67,6 +67,24 @@ def run(function, *args):
     return result
 
 
+def per_process(make):
+    """A function that returns this process's own ``make()``, made on its first call here: a pool's
+    threads do not survive a fork, so a process forked from one that had used a pool makes its own.
+
+    No lock: one that another thread holds at a fork stays held in the child (run() forks a new face
+    process while the worker's threads run). Two first calls at once may each make one; only one is
+    kept, and both get it, so ``make()`` must be cheap to drop unused (a pool starts no thread before
+    its first task)."""
+    made = {}
+
+    def this_process():
+        pid = os.getpid()
+        if pid not in made:
+            made.setdefault(pid, make())
+        return made[pid]
+    return this_process
+
+
 def _timed(function, *args):
     timing.start()
     return function(*args), timing.collected()

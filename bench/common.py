@@ -18,6 +18,8 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine
 
+from tests.processes import child_pids
+
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"
 # The team's shared photo set sits next to the repository checkout.
@@ -107,11 +109,6 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
-
-
-def child_pids(pid):
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
 
 
 def rss_mb(pid):

@@ -42,6 +42,7 @@ from bench.class_photo import ENROLL, build_room
 from bench.common import (DEFAULT_FACES, OUT, PASSWORD, REPO, Server, api, percentile, request, reset_database,
                           write_result)
 from bench.stats import STUDENT_ENDPOINTS, calls_for, raw_token, seed
+from tests.processes import cpu_seconds
 
 
 def clean_redis(url):
@@ -146,14 +147,6 @@ def main():
               f"CPU {cpu_median('async', 1):.2f} s in the work horse + {cpu_median('async', 0):.2f} s in the web "
               f"processes (the 202 and the polls)")
     write_result("photo_queue.json", {**summaries, "solo_seconds": solo})
-
-
-def cpu_seconds(pid, children=False):
-    """User + system CPU time of a process (or of its finished children: the queue workers'
-    forked work horses), from /proc: unlike wall time, barely moved by other load on the host."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = sum(int(v) for v in (fields[13:15] if children else fields[11:13]))
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def solo_pairs(args, ports, teachers, room, web_pids, worker_pids):

@@ -17,6 +17,7 @@ import pytest
 from services import face_processes, faces, timing
 from services.errors import Unavailable
 from tests.helpers import FACE_KEY, PASSWORD, fixture_bytes
+from tests.processes import child_pids, cpu_seconds, stat_fields
 
 pytestmark = pytest.mark.face
 REPO = Path(__file__).resolve().parent.parent
@@ -87,11 +88,6 @@ def test_a_killed_face_process_costs_one_call_and_is_replaced(face_process):
     assert face_processes.run(os.getpid) not in (victim, os.getpid())
 
 
-def _children(pid):
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
-
-
 def _healthy(port):
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -130,17 +126,17 @@ def test_gunicorn_workers_each_run_face_work_in_a_face_process_that_ends_with_th
         deadline = time.monotonic() + 90
         while True:  # up when both workers answer, each with its face process forked
             assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-            face_process_of = {worker: _children(worker) for worker in _children(server.pid)}
+            face_process_of = {worker: child_pids(worker) for worker in child_pids(server.pid)}
             if len(face_process_of) == 2 and all(len(c) == 1 for c in face_process_of.values()) and _healthy(port):
                 break
             time.sleep(0.3)
         face_pids = [pid for children in face_process_of.values() for pid in children]
-        before = sum(_cpu_ticks(pid) for pid in face_pids)
+        before = sum(cpu_seconds(pid) for pid in face_pids)
         status, server_timing = _post_photo(port, "/api/v1/register_student", "obama.jpg", email_id="o@school.test",
                                             name="Barack", passwd_hash=PASSWORD)
         assert status == 200 and "encode;dur=" in server_timing
         # the detector and the encoder ran in a face process: ~0.1 s of CPU there
-        assert sum(_cpu_ticks(pid) for pid in face_pids) - before >= 0.05 * os.sysconf("SC_CLK_TCK")
+        assert sum(cpu_seconds(pid) for pid in face_pids) - before >= 0.05
         assert _post_photo(port, "/api/v1/register_student", "no_face.jpg", email_id="n@school.test",
                            name="Nobody", passwd_hash=PASSWORD)[0] == 422
     finally:
@@ -153,19 +149,9 @@ def test_gunicorn_workers_each_run_face_work_in_a_face_process_that_ends_with_th
         time.sleep(0.1)
 
 
-def _stat(pid):
-    """/proc/<pid>/stat's fields from the third (the state) on; the name before may hold spaces."""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def _cpu_ticks(pid):
-    fields = _stat(pid)
-    return int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15 of stat
-
-
 def _running(pid):
     try:
-        state = _stat(pid)[0]
+        state = stat_fields(pid)[0]
     except OSError:
         return False
     return state != "Z"  # a zombie has ended; only its exit status waits to be collected

@@ -102,11 +102,11 @@ def main():
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
             checkins, checkers = args.checkins, args.clients
             if args.rate:  # open loop: this client only checks in, or only reads
-                checkers = args.clients // 2
+                checkers = args.clients // 2 if args.checkins else 0
                 checkins = 1.0 if seed_value < checkers else 0.0
                 share = args.checkins / checkers if checkins else (1 - args.checkins) / (args.clients - checkers)
                 rate = args.rate * share
-            own_pairs = iter(pairs[seed_value::checkers])  # no two clients that check in share a pair
+            own_pairs = iter(pairs[seed_value::max(checkers, 1)])  # no two clients that check in share a pair
             arrival = last_answer = time.monotonic()
             while True:
                 late = 0.0

@@ -3,6 +3,7 @@ import base64
 import io
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import event, func, select
 
@@ -11,7 +12,7 @@ from services import detection
 from services.images import decode, resized
 from tests.helpers import (NOON, START, assert_error, check_in, concurrently, create_class, fixture_bytes, post,
                            slot_fields)
-from tests.rooms import compose, face_cutout
+from tests.rooms import background, compose, face_cutout, posed
 
 def records():
     return db.session.scalars(select(AttendanceRecord).order_by(AttendanceRecord.id)).all()
@@ -146,6 +147,22 @@ def test_a_selfies_face_is_found_with_less_work_and_boxed_exactly_as_by_the_full
         assert detection._large_faces(copy) in ([], full_scan)
         if side == detection.SELFIE_DETECT_SIDE:  # a selfie's face, as large as these, takes the short scan
             assert full_scan and detection._large_faces(copy) == full_scan
+
+
+@pytest.mark.face
+@pytest.mark.parametrize("photo", ["obama_2.jpg", "rose_leslie_2.jpg", "kit_harington_2.jpg"])
+def test_the_short_scan_boxes_tilted_shadowed_and_covered_faces_as_the_full_scan(photo):
+    answered = 0
+    for width in (170, 260):
+        cutout = face_cutout(fixture_bytes(photo), width)
+        for angle, blur, shadow, occlusion in ((-25, 0.8, 0.0, 0.2), (0, 0.0, 0.4, 0.0), (20, 0.0, 0.0, 0.0)):
+            selfie = background(1024, 768, seed=width + angle).convert("RGBA")
+            selfie.alpha_composite(posed(cutout, angle, blur, shadow, occlusion), (300, 150))
+            pixels = np.ascontiguousarray(np.asarray(selfie.convert("RGB")))
+            short_scan, full_scan = detection._large_faces(pixels), detection._hog(pixels, 0)
+            assert full_scan and short_scan in ([], full_scan)
+            answered += bool(short_scan)
+    assert answered >= 4  # most of these faces are large enough for the short scan
 
 
 @pytest.mark.face

@@ -116,9 +116,10 @@ _RECORD_COLUMNS = ("id", "status", "method", "distance", "marked_time", "created
                    "starts_at", "ends_at", "student_email", "teacher_email", "teacher_name")
 
 
-def _record_json(now_local, iso, record_id, status, method, distance, marked_time, created_at, class_name, class_date,
-                 starts_at, ends_at, student_email, teacher_email, teacher_name):
-    """The contract's attendance record (plus status, method, distance)."""
+def _record_json(now_local, local, record_id, status, method, distance, marked_time, created_at, class_name,
+                 class_date, starts_at, ends_at, student_email, teacher_email, teacher_name):
+    """The contract's attendance record (plus status, method, distance). Dates and instants are
+    left to the JSON writer, which formats them (ISO 8601) for thousands of records at once."""
     return {
         "id": record_id,
         "class_name": class_name,
@@ -126,11 +127,11 @@ def _record_json(now_local, iso, record_id, status, method, distance, marked_tim
         "teacher_email_id": teacher_email,
         "teacher_name": teacher_name,
         "attendance_marked": 1 if status == "present" else 0,
-        "class_date": class_date.isoformat(),
+        "class_date": class_date,
         "start_time": _hhmm(starts_at),
         "end_time": _hhmm(ends_at),
-        "marked_time": iso(marked_time),
-        "create_datetime": iso(created_at),
+        "marked_time": local(marked_time),
+        "create_datetime": local(created_at),
         "status": status or ("absent" if ends_at < now_local else "pending"),
         "method": method,
         "distance": None if distance is None else round(distance, 3),
@@ -153,6 +154,6 @@ def records_json(rows):
     # A teacher's full listing is thousands of records: read the settings once, not per row.
     tz_name = rules().timezone
     now_local = clock.local_naive(tz_name)
-    iso = clock.local_iso_formatter(tz_name)
+    local = clock.local_instants(tz_name)
     columns = _record_columns(rows[0])
-    return [_record_json(now_local, iso, *columns(r)) for r in rows]
+    return [_record_json(now_local, local, *columns(r)) for r in rows]

@@ -1,8 +1,8 @@
 """Query plans of every statistics and listing query, for one teacher and one student of the
 seeded school (run bench/stats.py first on the same database).
 
-Calls the real services and captures the SQL they send, then asks the database how it runs
-it: EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite.
+Calls the real services and captures the SQL they send (every statement of a call), then
+asks the database how it runs each: EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite.
 
 Run: python -m bench.explain --database-url URL [--teacher EMAIL] [--student EMAIL]
 """
@@ -53,15 +53,15 @@ def main():
             event.listen(db.engine, "before_cursor_execute", capture)
             call()
             event.remove(db.engine, "before_cursor_execute", capture)
-            statement, parameters = captured[-1]
             prefix = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " if postgres else "EXPLAIN QUERY PLAN "
             raw = db.session.connection().connection.dbapi_connection
-            cursor = raw.cursor()
-            cursor.execute(prefix + statement, parameters)
-            print(f"== {name}")
-            for row in cursor.fetchall():
-                print("   ", row[0] if postgres else f"{'  ' * (row[1] > 0)}{row[-1]}")
-            cursor.close()
+            for i, (statement, parameters) in enumerate(captured, 1):
+                cursor = raw.cursor()
+                cursor.execute(prefix + statement, parameters)
+                print(f"== {name}" + (f" ({i} of {len(captured)})" if len(captured) > 1 else ""))
+                for row in cursor.fetchall():
+                    print("   ", row[0] if postgres else f"{'  ' * (row[1] > 0)}{row[-1]}")
+                cursor.close()
         db.session.rollback()
 
 

@@ -111,15 +111,22 @@ def _hhmm(value):
     return value.strftime("%H:%M")
 
 
-# The columns of services.records.record_rows() that a record's JSON is made of, in order.
-_RECORD_COLUMNS = ("id", "status", "method", "distance", "marked_time", "created_at", "class_name", "class_date",
-                   "starts_at", "ends_at", "student_email", "teacher_email", "teacher_name")
+# The columns of services.records.record_rows() that a record's JSON is made of: its
+# session's, the teacher's, then the record's own and the student's email.
+_RECORD_COLUMNS = ("class_name", "class_date", "starts_at", "ends_at", "teacher_email", "teacher_name",
+                   "id", "status", "method", "distance", "marked_time", "created_at", "student_email")
 
 
-def _record_json(now_local, local, record_id, status, method, distance, marked_time, created_at, class_name,
-                 class_date, starts_at, ends_at, student_email, teacher_email, teacher_name):
+def _session_part(class_name, class_date, starts_at, ends_at):
+    """What a record's JSON takes from its session, made once per session in a long listing."""
+    return class_name, class_date, _hhmm(starts_at), _hhmm(ends_at), ends_at
+
+
+def _record_json(now_local, local, session, teacher_email, teacher_name,
+                 record_id, status, method, distance, marked_time, created_at, student_email):
     """The contract's attendance record (plus status, method, distance). Dates and instants are
     left to the JSON writer, which formats them (ISO 8601) for thousands of records at once."""
+    class_name, class_date, start_time, end_time, ends_at = session
     return {
         "id": record_id,
         "class_name": class_name,
@@ -128,8 +135,8 @@ def _record_json(now_local, local, record_id, status, method, distance, marked_t
         "teacher_name": teacher_name,
         "attendance_marked": 1 if status == "present" else 0,
         "class_date": class_date,
-        "start_time": _hhmm(starts_at),
-        "end_time": _hhmm(ends_at),
+        "start_time": start_time,
+        "end_time": end_time,
         "marked_time": local(marked_time),
         "create_datetime": local(created_at),
         "status": status or ("absent" if ends_at < now_local else "pending"),
@@ -148,12 +155,26 @@ def _record_columns(row):
     return operator.itemgetter(*(position[name] for name in _RECORD_COLUMNS))
 
 
+def _listing_clock():
+    """(now, instant converter) on the school's clock, read once per listing, not per record."""
+    tz_name = rules().timezone
+    return clock.local_naive(tz_name), clock.local_instants(tz_name)
+
+
 def records_json(rows):
+    """Records shaped like services.records.record_rows()."""
     if not rows:
         return []
-    # A teacher's full listing is thousands of records: read the settings once, not per row.
-    tz_name = rules().timezone
-    now_local = clock.local_naive(tz_name)
-    local = clock.local_instants(tz_name)
+    now_local, local = _listing_clock()
     columns = _record_columns(rows[0])
-    return [_record_json(now_local, local, *columns(r)) for r in rows]
+    return [_record_json(now_local, local, _session_part(*c[:4]), *c[4:]) for c in map(columns, rows)]
+
+
+def teacher_records_json(teacher, sessions, rows):
+    """A teacher's listing from services.reports.teacher_records: rows that name their session."""
+    now_local, local = _listing_clock()
+    parts = {session_id: _session_part(*columns) for session_id, *columns in sessions}
+    email, name = teacher.email, teacher.name
+    return [_record_json(now_local, local, parts[session_id], email, name,
+                         record_id, status, method, distance, marked_time, created_at, student_email)
+            for session_id, record_id, status, method, distance, marked_time, created_at, student_email in rows]

@@ -1,7 +1,7 @@
 """Listings and statistics, for teachers and for students."""
 from models import STUDENT, TEACHER
 import routes.declarations as d
-from routes.common import api_blueprint, endpoint, local_iso, records_json, rules
+from routes.common import api_blueprint, endpoint, local_iso, records_json, rules, teacher_records_json
 from services import reports
 
 bp = api_blueprint("reports")
@@ -15,7 +15,7 @@ def counts_json(row):
 @endpoint(bp, "/get_classes_by_teacher", role=TEACHER, takes=d.PAGE, returns=d.RECORDS,
           summary="All records of the teacher's sessions, newest first")
 def get_classes_by_teacher(fields, teacher):
-    return records_json(reports.teacher_records(teacher, fields.page()))
+    return teacher_records_json(teacher, *reports.teacher_records(teacher, fields.page()))
 
 
 @endpoint(bp, "/get_latest_class_by_teacher", role=TEACHER, takes=(), returns=d.RECORDS,

@@ -6,7 +6,7 @@ from sqlalchemy import and_, case, func, or_, select, union_all
 
 from models import AttendanceRecord, ClassSession, RosterInvitation, db
 from services import clock
-from services.records import Student, invitation_rows, page, record_rows
+from services.records import Student, invitation_rows, page, record_rows, sessions_by_id, teacher_listing_rows
 
 LATEST_LIMIT = 100
 
@@ -36,11 +36,15 @@ def session_records(session):
 
 
 def teacher_records(teacher, limit_offset=(None, 0)):
-    session_id = ClassSession.id.label("session_id")
-    rows = _with_invitations(record_rows().add_columns(session_id).where(ClassSession.teacher_id == teacher.id),
-                             invitation_rows().add_columns(session_id).where(ClassSession.teacher_id == teacher.id))
-    query = select(rows).order_by(rows.c.starts_at.desc(), rows.c.session_id.desc(), rows.c.student_email)
-    return _execute(page(query, limit_offset)).all()
+    """(sessions, rows): the teacher's records and invited emails, newest session first, in
+    services.records.teacher_listing_rows()'s shape, and the sessions they belong to."""
+    rows = _with_invitations(*teacher_listing_rows(teacher))
+    query = select(*(c for c in rows.c if c.name != "starts_at")).order_by(
+        rows.c.starts_at.desc(), rows.c.session_id.desc(), rows.c.student_email)
+    records = _execute(page(query, limit_offset)).all()
+    session_ids = sorted({row[0] for row in records})  # by position: a row's lookup by name is slow
+    sessions = _execute(sessions_by_id(session_ids)).all() if records else []
+    return sessions, records
 
 
 def latest_session_records(teacher, tz_name):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from app import create_app
 from models import STUDENT, TEACHER, AttendanceRecord, ClassSession, db
-from routes.common import endpoint, local_iso, records_json, rules
+from routes.common import endpoint, local_instant, records_json, rules
 from services import clock
 
 reference = Blueprint("reference", __name__, url_prefix="/bench/reference")
@@ -111,7 +111,7 @@ def student_class_record(fields, teacher):
 def attendance_time_records(fields, teacher):
     marked = [r for r in _teacher_rows(teacher) if r.status == "present"]
     marked.sort(key=lambda r: (r.marked_time, r.id), reverse=True)
-    return [{"email_id": r.student_email, "time": local_iso(r.marked_time)} for r in marked[:100]]
+    return [{"email_id": r.student_email, "time": local_instant(r.marked_time)} for r in marked[:100]]
 
 
 @endpoint(reference, "/get_marked_attendance", role=STUDENT)

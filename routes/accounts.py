@@ -1,7 +1,7 @@
 """Accounts: registration, login, logout, profile, more faces; plus reviews and the schema check."""
 from models import ADMIN, STUDENT, TEACHER, Review, db
 import routes.declarations as d
-from routes.common import api_blueprint, bearer_token, endpoint, local_iso, rules
+from routes.common import api_blueprint, bearer_token, endpoint, local_instant, rules
 from routes.limits import client_address, throttles
 from services import accounts, auth, clock, health
 from services.errors import Forbidden
@@ -11,12 +11,12 @@ bp = api_blueprint("accounts")
 
 def profile_json(user, token=None, expires_at=None):
     body = {"email_id": user.email, "name": user.name, "user_type": user.role,
-            "faces_enrolled": accounts.face_count(user), "create_datetime": local_iso(user.created_at),
+            "faces_enrolled": accounts.face_count(user), "create_datetime": local_instant(user.created_at),
             "status": user.status}
     if user.role == STUDENT:  # whose records these are, so an unexpected one can be disputed
         body["teachers"] = [{"email_id": t.email, "name": t.name} for t in accounts.teachers_of(user)]
     if token:
-        body.update(token=token, token_expires_at=local_iso(expires_at))
+        body.update(token=token, token_expires_at=local_instant(expires_at))
     return body
 
 

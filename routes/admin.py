@@ -2,7 +2,7 @@
 import json
 
 from models import ADMIN, TEACHER, USER_STATUSES
-from routes.common import api_blueprint, endpoint, local_iso, rules
+from routes.common import api_blueprint, endpoint, local_instant, rules
 from services import admin, audit, privacy
 from services.errors import BadInput, Conflict
 
@@ -11,8 +11,8 @@ bp = api_blueprint("admin")
 
 def user_json(user, faces=None):
     body = {"email_id": user.email, "name": user.name, "user_type": user.role, "status": user.status,
-            "create_datetime": local_iso(user.created_at),
-            "last_seen": local_iso(user.last_seen_at) if user.last_seen_at else None}
+            "create_datetime": local_instant(user.created_at),
+            "last_seen": local_instant(user.last_seen_at) if user.last_seen_at else None}
     if faces is not None:
         body["faces_enrolled"] = faces
     return body
@@ -28,7 +28,7 @@ def target(fields):
 
 
 def audit_json(e):
-    return {"at": local_iso(e.at), "kind": e.kind, "actor_email_id": e.actor_email, "actor_type": e.actor_role,
+    return {"at": local_instant(e.at), "kind": e.kind, "actor_email_id": e.actor_email, "actor_type": e.actor_role,
             "subject_email_id": e.subject_email, "subject_type": e.subject_role,
             "class_name": e.class_name,
             "class_date": e.starts_at.date().isoformat() if e.starts_at else None,

@@ -101,8 +101,9 @@ def rules():
     return current_app.extensions["rollcall_rules"]
 
 
-def local_iso(utc_value):
-    return clock.to_local_iso(utc_value, rules().timezone)
+def local_instant(utc_value):
+    """A stored instant on the school's clock, for an answer; the JSON writer formats it."""
+    return clock.local_instants(rules().timezone)(utc_value)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,7 +1,7 @@
 """A teacher's manual corrections and the audit trail of every record."""
 from models import STATUSES, TEACHER
 import routes.declarations as d
-from routes.common import api_blueprint, endpoint, local_iso, records_json, session_or_student
+from routes.common import api_blueprint, endpoint, local_instant, records_json, session_or_student
 from services import corrections, reports
 
 bp = api_blueprint("corrections")
@@ -32,7 +32,7 @@ def get_attendance_history(fields, teacher):
     session_slot, student_email = session_or_student(fields)
     return [{"class_name": e.class_name, "class_date": e.class_date.isoformat(),
              "start_time": e.starts_at.strftime("%H:%M"), "end_time": e.ends_at.strftime("%H:%M"),
-             "student_email_id": e.student_email, "by": e.actor_email, "at": local_iso(e.at),
+             "student_email_id": e.student_email, "by": e.actor_email, "at": local_instant(e.at),
              "method": e.method, "from_status": e.from_status, "to_status": e.to_status,
              "distance": None if e.distance is None else round(e.distance, 3), "note": e.note}
             for e in corrections.history(teacher, session_slot, student_email, fields.page())]

@@ -1,7 +1,7 @@
 """A person's own data: export it, erase their faces, erase their account (README Privacy)."""
 
 from models import STUDENT
-from routes.common import api_blueprint, endpoint, local_iso, records_json, rules
+from routes.common import api_blueprint, endpoint, local_instant, records_json, rules
 from routes.limits import throttles
 from routes.admin import audit_json
 from services import accounts, privacy
@@ -17,18 +17,18 @@ def export_my_data(fields, user):
     faces, records, history, sessions = privacy.export(user)
     body = {
         "profile": {"email_id": user.email, "name": user.name, "user_type": user.role, "status": user.status,
-                    "create_datetime": local_iso(user.created_at),
-                    "last_seen": local_iso(user.last_seen_at) if user.last_seen_at else None},
+                    "create_datetime": local_instant(user.created_at),
+                    "last_seen": local_instant(user.last_seen_at) if user.last_seen_at else None},
         "faces": {"count": len(faces), "templates_included": False, "why": TEMPLATES_LEFT_OUT,
-                  "enrollments": [{"enrolled_at": local_iso(f.created_at), "source": f.source} for f in faces]},
+                  "enrollments": [{"enrolled_at": local_instant(f.created_at), "source": f.source} for f in faces]},
         "records": records_json(records),
-        "history": [{"record_id": e.record_id, "at": local_iso(e.at), "by": e.actor_email, "method": e.method,
+        "history": [{"record_id": e.record_id, "at": local_instant(e.at), "by": e.actor_email, "method": e.method,
                      "from_status": e.from_status, "to_status": e.to_status,
                      "distance": None if e.distance is None else round(e.distance, 3), "note": e.note}
                     for e in history],
         "sessions": [{"class_name": s.class_name, "class_date": s.class_date.isoformat(),
                       "start_time": s.starts_at.strftime("%H:%M"), "end_time": s.ends_at.strftime("%H:%M"),
-                      "create_datetime": local_iso(s.created_at), "roster_size": s.roster_size}
+                      "create_datetime": local_instant(s.created_at), "roster_size": s.roster_size}
                      for s in sessions],
     }
     if user.role == STUDENT:
@@ -62,7 +62,7 @@ def get_my_audit(fields, student):
     return {"audit": [audit_json(e) for e in entries],
             "changes": [{"class_name": c.class_name, "class_date": c.starts_at.date().isoformat(),
                          "start_time": c.starts_at.strftime("%H:%M"), "end_time": c.ends_at.strftime("%H:%M"),
-                         "by": c.actor_email, "at": local_iso(c.at), "method": c.method,
+                         "by": c.actor_email, "at": local_instant(c.at), "method": c.method,
                          "from_status": c.from_status, "to_status": c.to_status,
                          "distance": None if c.distance is None else round(c.distance, 3), "note": c.note}
                         for c in changes]}

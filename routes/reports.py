@@ -1,7 +1,7 @@
 """Listings and statistics, for teachers and for students."""
 from models import STUDENT, TEACHER
 import routes.declarations as d
-from routes.common import api_blueprint, endpoint, local_iso, records_json, rules, teacher_records_json
+from routes.common import api_blueprint, endpoint, local_instant, records_json, rules, teacher_records_json
 from services import reports
 
 bp = api_blueprint("reports")
@@ -41,7 +41,7 @@ def get_student_class_record(fields, teacher):
 @endpoint(bp, "/get_attendance_time_records", role=TEACHER, takes=(), returns=d.TIME_RECORDS,
           summary="The latest 100 markings in the teacher's sessions")
 def get_attendance_time_records(fields, teacher):
-    return [{"email_id": r.email, "time": local_iso(r.marked_time)} for r in reports.latest_markings(teacher)]
+    return [{"email_id": r.email, "time": local_instant(r.marked_time)} for r in reports.latest_markings(teacher)]
 
 
 @endpoint(bp, "/get_marked_attendance", role=STUDENT, takes=d.PAGE, returns=d.RECORDS,

@@ -1,7 +1,7 @@
 """Class sessions, their rosters, and selfie check-in."""
 from models import STUDENT, TEACHER
 import routes.declarations as d
-from routes.common import api_blueprint, endpoint, local_iso, records_json, rules, session_or_student
+from routes.common import api_blueprint, endpoint, local_instant, records_json, rules, session_or_student
 from routes.limits import throttles
 from routes.roster_input import roster_emails
 from services import invitations, presence, reports, rosters, sessions
@@ -13,7 +13,7 @@ bp = api_blueprint("sessions")
 def session_json(session, teacher):
     return {"class_name": session.class_name, "class_date": session.class_date.isoformat(),
             "start_time": session.starts_at.strftime("%H:%M"), "end_time": session.ends_at.strftime("%H:%M"),
-            "teacher_email_id": teacher.email, "create_datetime": local_iso(session.created_at)}
+            "teacher_email_id": teacher.email, "create_datetime": local_instant(session.created_at)}
 
 
 @endpoint(bp, "/get_create_class", "/create_class", role=TEACHER,
@@ -88,6 +88,6 @@ def get_roster_history(fields, teacher):
     session_slot, student_email = session_or_student(fields)
     return [{"class_name": e.class_name, "class_date": e.class_date.isoformat(),
              "start_time": e.starts_at.strftime("%H:%M"), "end_time": e.ends_at.strftime("%H:%M"),
-             "student_email_id": e.email, "by": e.actor_email, "at": local_iso(e.at), "action": e.action,
+             "student_email_id": e.email, "by": e.actor_email, "at": local_instant(e.at), "action": e.action,
              "from_status": e.from_status, "note": e.note}
             for e in rosters.history(teacher, session_slot, student_email, fields.page())]

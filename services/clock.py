@@ -18,16 +18,10 @@ def local_naive(tz_name):
 
 
 def local_instants(tz_name):
-    """A function turning stored UTC instants (naive) into the school's clock. Listings hand
+    """A function turning stored UTC instants (naive) into the school's clock. Answers hand
     the values to the JSON writer, which formats them as ISO 8601 far faster than isoformat
     (routes/json_output.py); in UTC, the default, they are left as they are."""
     if tz_name in ("UTC", "Etc/UTC"):
         return lambda value: value
     zone = ZoneInfo(tz_name)
     return lambda value: None if value is None else value.replace(tzinfo=timezone.utc).astimezone(zone)
-
-
-def to_local_iso(utc_value, tz_name):
-    if utc_value is None:
-        return None
-    return utc_value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz_name)).isoformat(timespec="seconds")

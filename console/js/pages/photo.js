@@ -1,0 +1,209 @@
+// Class photo: photograph the room (or pick a photo), follow the job while Rollcall looks at
+// every face, then see each face boxed: named when recognised, to settle when Rollcall was
+// unsure, unknown otherwise. Settling a face marks the student through set_attendance.
+import * as api from "../api.js";
+import * as slots from "../slot.js";
+import { alertBox, field, h, replace, showAlert, svg } from "../dom.js";
+
+export const title = "Class photo";
+const JOB_POLL_MS = 700;
+const STATE_LABEL = { matched: "Recognised", needs_review: "To review", unknown: "Not recognised",
+  confirmed: "Marked present", dismissed: "Not in this class" };
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// The annotated photo: the teacher's own picture with an SVG layer of boxes over it.
+function annotatedPhoto(imageUrl, faces, width, height) {
+  const stroke = Math.max(2, Math.round(width / 300));
+  const fontSize = Math.max(14, Math.round(width / 45));
+  const layer = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "boxes", "aria-hidden": "true",
+    preserveAspectRatio: "none" });
+  for (const face of faces) {
+    const { x_min: x, y_min: y, x_max: x2, y_max: y2 } = face.box;
+    const group = svg("g", { class: `face ${face.state}`, "data-face": face.number });
+    group.append(svg("rect", { x, y, width: x2 - x, height: y2 - y, "stroke-width": stroke, class: "frame" }));
+    const label = face.label ? `${face.number} ${face.label}` : String(face.number);
+    const labelWidth = Math.round(fontSize * (0.62 * label.length + 0.8));
+    const top = y >= fontSize * 1.5 ? y - fontSize * 1.5 : y2;
+    group.append(svg("rect", { x, y: top, width: labelWidth, height: fontSize * 1.5, class: "tag" }));
+    group.append(svg("text", { x: x + fontSize * 0.4, y: top + fontSize * 1.1, "font-size": fontSize, class: "tag-text" }, label));
+    layer.append(group);
+  }
+  const image = h("img", { src: imageUrl, alt: `The class photo with ${faces.length} faces boxed and numbered; each face is listed below.` });
+  return h("div", { className: "photo-frame" }, image, layer);
+}
+
+function faceLabel(face) {
+  if (face.state === "matched" || face.state === "confirmed") return face.name;
+  if (face.state === "needs_review") return `${face.candidates?.[0]?.name || ""}?`;
+  if (face.state === "dismissed") return "not in class";
+  return "unknown";
+}
+
+export function render(view, params) {
+  const slot = slots.fromParams(params);
+  if (!slot) {
+    view.append(h("h1", {}, "Class photo"), h("p", { className: "alert error" }, "This link names no class session."));
+    return null;
+  }
+  const input = h("input", { type: "file", name: "photo", accept: "image/*", capture: "environment", required: true });
+  const submit = h("button", { type: "submit", className: "primary" }, "Mark attendance from this photo");
+  const problem = alertBox();
+  const progress = h("div", { className: "progress", hidden: true, role: "status" },
+    h("progress", { "aria-label": "Processing the photo" }), h("span", { className: "progress-text" }));
+  const result = h("section", { className: "photo-result", "aria-live": "polite" });
+  const form = h("form", { className: "card" },
+    field("Photo of the class", input, "Take it with the camera, or pick a photo. Everyone facing the camera, the whole room in the frame."),
+    problem, submit);
+  view.append(
+    h("p", { className: "crumbs" }, h("a", { href: "#/today" }, "Today"), " › ", h("a", { href: slots.link("session", slot) }, slot.class_name), " › Class photo"),
+    h("h1", {}, "Class photo"),
+    h("p", { className: "when" }, slots.describe(slot), " (school time)"),
+    form, progress, result);
+
+  let stopped = false;
+  let imageUrl = null;
+
+  const setProgress = (text) => {
+    progress.hidden = !text;
+    progress.querySelector(".progress-text").textContent = text || "";
+  };
+
+  const waitForJob = async (queued) => {
+    let job = queued;
+    while (!stopped && (job.status === "queued" || job.status === "running")) {
+      setProgress(job.status === "queued" ? "Waiting for its turn…"
+        : `Looking at the faces… ${job.faces_found} found so far.`);
+      await sleep(JOB_POLL_MS);
+      try {
+        job = await api.call("get_photo_job", { job_id: job.job_id }, { quiet: true });
+      } catch (error) {
+        if (!(error instanceof api.ConnectionLost)) throw error;
+        setProgress("Connection lost; still trying to read the result…");
+      }
+    }
+    if (job.status === "failed") throw new api.ApiError(job.error?.ERROR || "The photo could not be processed.", job.error?.code);
+    return job;
+  };
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showAlert(problem, "");
+    const file = input.files[0];
+    if (!file) {
+      showAlert(problem, "Take or pick a photo first.");
+      input.focus();
+      return;
+    }
+    submit.disabled = true;
+    replace(result);
+    try {
+      setProgress("Sending the photo…");
+      const queued = await api.call("mark_class_attendance", { ...slot, image_file: file, async: 1 }, { button: submit });
+      submit.disabled = true;
+      const answer = await waitForJob(queued);
+      setProgress("Drawing the boxes…");
+      const roster = await api.call("get_class_attendance", slot);
+      if (imageUrl) URL.revokeObjectURL(imageUrl);
+      imageUrl = URL.createObjectURL(file);
+      await showResult(answer, roster);
+    } catch (error) {
+      showAlert(problem, error.message);
+    } finally {
+      setProgress("");
+      submit.disabled = false;
+    }
+  });
+
+  const showResult = async (answer, roster) => {
+    const picture = new Image();
+    picture.src = imageUrl;
+    await picture.decode().catch(() => null);
+    const faces = answer.faces.map((face, i) => ({ ...face, number: i + 1, state: face.status }));
+    const summary = h("p", { className: "summary big" });
+    const list = h("ol", { className: "faces" });
+    const figure = h("div");
+    const emails = roster.map((r) => r.student_email_id).sort();
+    const present = new Set(roster.filter((r) => r.status === "present").map((r) => r.student_email_id));
+
+    const keepReviews = () => slots.savePendingReviews(slot, faces.filter((f) => f.state === "needs_review")
+      .map((f) => ({ number: f.number })));
+
+    const redraw = () => {
+      summary.textContent = `${present.size} of ${roster.length} on the roster present`;
+      for (const face of faces) face.label = faceLabel(face);
+      replace(figure, annotatedPhoto(imageUrl, faces, picture.naturalWidth || 1, picture.naturalHeight || 1));
+      replace(list, faces.map((face) => faceItem(face)));
+      keepReviews();
+    };
+
+    const settle = async (face, email, button, itemProblem) => {
+      try {
+        await api.call("set_attendance", { ...slot, student_email_id: email, status: "present",
+          note: `Confirmed from a class photo (face ${face.number}).` }, { button });
+        present.add(email);
+        face.state = "confirmed";
+        face.name = face.candidates?.find((c) => c.student_email_id === email)?.name || email;
+        face.student_email_id = email;
+        redraw();
+        list.querySelector(`[data-face="${face.number}"] .state`)?.focus();
+      } catch (error) {
+        showAlert(itemProblem, error.message);
+      }
+    };
+
+    const faceItem = (face) => {
+      const state = h("span", { className: `badge ${face.state}`, tabindex: -1 }, STATE_LABEL[face.state]);
+      const item = h("li", { className: `face-item ${face.state}`, "data-face": face.number },
+        h("span", { className: "face-number" }, `Face ${face.number}`), " ", state, " ");
+      if (face.state === "matched" || face.state === "confirmed") {
+        item.append(h("strong", {}, face.name), ` (${face.student_email_id}), marked present.`);
+      } else if (face.state === "unknown") {
+        item.append("Not one of this class's students, or not enrolled.");
+      } else if (face.state === "dismissed") {
+        item.append("Left unmarked.");
+      } else {
+        const best = face.candidates?.[0];
+        const itemProblem = alertBox();
+        const yes = h("button", { type: "button", className: "primary" }, best ? `Yes, ${best.name} is here` : "Mark present");
+        const others = [...(face.candidates || []).map((c) => c.student_email_id), ...emails]
+          .filter((email, i, all) => all.indexOf(email) === i);
+        const choice = h("select", {}, others.map((email) => h("option", { value: email }, email)));
+        const pick = h("button", { type: "button" }, "Mark this student present");
+        const no = h("button", { type: "button" }, "Not in this class");
+        item.append(best ? h("span", {}, "Is this ", h("strong", {}, best.name), ` (${best.student_email_id})?`) : "Who is this?",
+          h("div", { className: "actions" }, best ? yes : null, no),
+          h("div", { className: "pick" }, field(`Someone else on the roster (face ${face.number})`, choice), pick),
+          itemProblem);
+        yes.addEventListener("click", () => settle(face, best.student_email_id, yes, itemProblem));
+        pick.addEventListener("click", () => settle(face, choice.value, pick, itemProblem));
+        no.addEventListener("click", () => { face.state = "dismissed"; redraw(); });
+      }
+      return item;
+    };
+
+    const reviewCount = faces.filter((f) => f.state === "needs_review").length;
+    replace(result,
+      h("h2", {}, "Result"),
+      answer.roster_empty ? h("p", { className: "alert error" }, answer.SUCCESS) : null,
+      summary,
+      h("p", { className: "hint" }, reviewCount
+        ? `${reviewCount} face${reviewCount > 1 ? "s" : ""} to review: Rollcall was not sure enough to mark them. Settle them below.`
+        : "Every face was decided. Unknown faces mark nobody."),
+      h("ul", { className: "legend", "aria-label": "Colours" },
+        h("li", { className: "matched" }, "recognised"), h("li", { className: "needs_review" }, "to review"),
+        h("li", { className: "unknown" }, "not recognised")),
+      figure,
+      h("h2", {}, "Faces"),
+      list,
+      h("p", {}, h("a", { className: "button", href: slots.link("session", slot) }, "See the whole roster")));
+    redraw();
+  };
+
+  return () => {
+    stopped = true;
+    if (imageUrl) URL.revokeObjectURL(imageUrl);
+  };
+}

@@ -1,0 +1,84 @@
+// A class session is named by four fields (class_name, class_date, start_time, end_time), as
+// every endpoint takes it; pages carry them in the address after the #.
+// Dates and times are the school's wall clock, shown as the server gives them.
+
+const FIELDS = ["class_name", "class_date", "start_time", "end_time"];
+
+export function fromParams(params) {
+  const slot = {};
+  for (const name of FIELDS) {
+    const value = params.get(name);
+    if (!value) return null;
+    slot[name] = value;
+  }
+  return slot;
+}
+
+export function fromRecord(record) {
+  return Object.fromEntries(FIELDS.map((name) => [name, record[name]]));
+}
+
+export function key(slot) {
+  return FIELDS.map((name) => slot[name]).join("|");
+}
+
+export function link(page, slot) {
+  return `#/${page}?${new URLSearchParams(fromRecord(slot)).toString()}`;
+}
+
+export function dateISO(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+export function today() {
+  return dateISO(new Date());
+}
+
+// "Mon 2 Mar"
+export function dayLabel(isoDate) {
+  const [y, m, d] = isoDate.split("-").map(Number);
+  return new Date(y, m - 1, d).toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short" });
+}
+
+export function describe(slot) {
+  return `${slot.class_name} · ${dayLabel(slot.class_date)} · ${slot.start_time}–${slot.end_time}`;
+}
+
+// The school-clock time of an ISO instant the server sent ("2026-03-02T09:03:11+01:00" -> "09:03").
+export function clockTime(iso) {
+  return iso ? iso.slice(11, 16) : "";
+}
+
+// Minutes since midnight of "HH:MM".
+function minutes(hhmm) {
+  const [h, m] = hhmm.split(":").map(Number);
+  return h * 60 + m;
+}
+
+// "running", "later" or "over", by this device's clock (the school's, on the school's devices).
+export function phase(slot, now = new Date()) {
+  const day = dateISO(now);
+  if (slot.class_date < day) return "over";
+  if (slot.class_date > day) return "later";
+  const current = now.getHours() * 60 + now.getMinutes();
+  if (current < minutes(slot.start_time)) return "later";
+  if (current >= minutes(slot.end_time)) return "over";
+  return "running";
+}
+
+// Review faces a class photo left unsettled, kept in this browser until settled, so Today
+// can count them ("to review"); the server keeps no such list.
+export function pendingReviews(slot) {
+  try {
+    return JSON.parse(sessionStorage.getItem(`rollcall.review.${key(slot)}`) || "[]");
+  } catch {
+    return [];
+  }
+}
+
+export function savePendingReviews(slot, faces) {
+  const name = `rollcall.review.${key(slot)}`;
+  if (faces.length) sessionStorage.setItem(name, JSON.stringify(faces));
+  else sessionStorage.removeItem(name);
+}

@@ -411,3 +411,38 @@ def test_the_door_kiosk_marks_the_student_in_front_of_the_camera(page, app, make
     assert records()["biden@school.test"][0] is None
     check_accessibility(page, "kiosk")
     screenshots(page, "kiosk")
+
+
+def test_the_kiosk_page_sends_one_frame_at_a_time_and_shows_the_answer(page, make_user, teacher):
+    """The page's side of the door, whatever the server answers: one JPEG frame in flight at a
+    time with the session's fields, the name and a check on "marked", and no second frame of
+    the same still picture. (The server's side is the next test, with the real endpoint.)"""
+    make_user("obama@school.test", name="Barack")
+    make_session("teacher@school.test", ["obama@school.test"], starts=START)
+    waiting = []
+    page.route("**/api/v1/kiosk_check_in", lambda route: waiting.append(route))
+    sign_in(page)
+    page.get_by_role("link", name="Door kiosk: Math 101, 11:55").click()
+    page.get_by_role("heading", name=re.compile("Math 101")).wait_for()
+    for _ in range(100):
+        if waiting:
+            break
+        page.wait_for_timeout(100)
+    assert len(waiting) == 1
+    page.wait_for_timeout(1500)  # the camera keeps running; no second frame while one is unanswered
+    assert len(waiting) == 1
+    request = waiting[0].request
+    body = request.post_data_buffer
+    assert request.headers["authorization"].startswith("Bearer ")
+    for name, value in slot_fields(START).items():
+        assert f'name="{name}"\r\n\r\n{value}'.encode() in body
+    assert b'name="image_file"; filename="frame.jpg"' in body and b"Content-Type: image/jpeg" in body
+    assert b"\xff\xd8\xff" in body  # a JPEG's first bytes
+    waiting[0].fulfill(json={"status": "marked", "student_email_id": "obama@school.test", "name": "Barack"})
+    answer = page.get_by_role("status").filter(has_text="Barack")
+    answer.wait_for()
+    assert "Marked present" in answer.inner_text()
+    check_accessibility(page, "kiosk")
+    screenshots(page, "kiosk-marked")
+    page.wait_for_timeout(1500)
+    assert len(waiting) == 1  # the same still picture is not sent again

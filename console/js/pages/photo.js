@@ -15,9 +15,12 @@ function sleep(ms) {
 }
 
 // The annotated photo: the teacher's own picture with an SVG layer of boxes over it.
-function annotatedPhoto(imageUrl, faces, width, height) {
-  const stroke = Math.max(2, Math.round(width / 300));
-  const fontSize = Math.max(14, Math.round(width / 45));
+// Labels keep a readable size on screen whatever the photo's resolution: ``shownWidth`` is
+// how wide the photo is drawn, in CSS pixels.
+function annotatedPhoto(imageUrl, faces, width, height, shownWidth) {
+  const scale = width / Math.max(1, Math.min(shownWidth || width, width));
+  const stroke = Math.max(2, Math.round(2.5 * scale));
+  const fontSize = Math.round(13 * scale);
   const layer = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "boxes", "aria-hidden": "true",
     preserveAspectRatio: "none" });
   for (const face of faces) {
@@ -134,7 +137,12 @@ export function render(view, params) {
     const redraw = () => {
       summary.textContent = `${present.size} of ${roster.length} on the roster present`;
       for (const face of faces) face.label = faceLabel(face);
-      replace(figure, annotatedPhoto(imageUrl, faces, picture.naturalWidth || 1, picture.naturalHeight || 1));
+      replace(figure, annotatedPhoto(imageUrl, faces, picture.naturalWidth || 1, picture.naturalHeight || 1,
+        result.clientWidth));
+      const open = faces.filter((f) => f.state === "needs_review").length;
+      reviewHint.textContent = open
+        ? `${open} face${open > 1 ? "s" : ""} to review: Rollcall was not sure enough to mark them. Settle them below.`
+        : "Every face is decided. Unknown faces mark nobody.";
       replace(list, faces.map((face) => faceItem(face)));
       keepReviews();
     };
@@ -184,14 +192,12 @@ export function render(view, params) {
       return item;
     };
 
-    const reviewCount = faces.filter((f) => f.state === "needs_review").length;
+    const reviewHint = h("p", { className: "hint" });
     replace(result,
       h("h2", {}, "Result"),
       answer.roster_empty ? h("p", { className: "alert error" }, answer.SUCCESS) : null,
       summary,
-      h("p", { className: "hint" }, reviewCount
-        ? `${reviewCount} face${reviewCount > 1 ? "s" : ""} to review: Rollcall was not sure enough to mark them. Settle them below.`
-        : "Every face was decided. Unknown faces mark nobody."),
+      reviewHint,
       h("ul", { className: "legend", "aria-label": "Colours" },
         h("li", { className: "matched" }, "recognised"), h("li", { className: "needs_review" }, "to review"),
         h("li", { className: "unknown" }, "not recognised")),

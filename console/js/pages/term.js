@@ -38,7 +38,7 @@ function scheduleForm(onCreated) {
     field("Days off (optional)", skip, "Dates as YYYY-MM-DD, separated by commas."),
     field("Roster file (CSV)", roster, "A column of student emails, with an optional name column. Every bad line is listed before anything is saved."),
     h("label", { className: "check" }, code, "Students must type the presence code to check in"),
-    problem, problems, submit, done);
+    problem, problems, h("div", { className: "actions" }, submit), done);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     showAlert(problem, "");
@@ -130,6 +130,10 @@ function sessionChart(className, counts) {
     const rect = svg("rect", { x, y: height - bottom - barHeight, width: bar, height: Math.max(barHeight, 1), class: "bar" });
     rect.append(svg("title", {}, `${s.date}: ${s.present} of ${s.total} present`));
     chart.append(rect);
+    if (sessions.length <= 20) {
+      chart.append(svg("text", { x: x + bar / 2, y: height - bottom - barHeight - 4, class: "axis", "text-anchor": "middle" },
+        `${s.present}/${s.total}`));
+    }
     if (sessions.length <= 12 || i % Math.ceil(sessions.length / 12) === 0) {
       chart.append(svg("text", { x: x + bar / 2, y: height - 10, class: "axis", "text-anchor": "middle" }, s.date.slice(5)));
     }
@@ -148,7 +152,7 @@ function reportForm(classList) {
   const form = h("form", { className: "card", novalidate: true },
     h("h2", {}, "Attendance report"),
     field("Class name", name, "Leave it empty to list only the students below the minimum, in every class."),
-    classList, problem, show, out);
+    classList, problem, h("div", { className: "actions" }, show), out);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     showAlert(problem, "");

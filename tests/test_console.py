@@ -202,7 +202,14 @@ def test_sign_in_and_see_today_with_its_counts(page, make_user, teacher):
     page.get_by_role("alert").filter(has_text="Wrong email or password.").wait_for()
     assert "401" not in page.inner_text("main")
 
-    sign_in(page)
+    page.get_by_label("Password").fill("")  # then by keyboard alone, from the Email field
+    page.get_by_label("Email").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("teacher@school.test")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Today's classes").wait_for()
     today = page.get_by_role("list", name="Today's sessions")
     card = today.get_by_role("listitem").filter(has_text="Math 101")
     card.get_by_text("Now").wait_for()
@@ -213,6 +220,12 @@ def test_sign_in_and_see_today_with_its_counts(page, make_user, teacher):
     assert "Old class" not in page.inner_text("main")
     check_accessibility(page, "today")
     screenshots(page, "today")
+    for _ in range(30):  # the keyboard reaches the session's class photo link, and Enter opens it
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('aria-label')") == "Class photo: Math 101, 11:55":
+            break
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Class photo").wait_for()
 
 
 def test_a_session_roster_takes_a_correction_with_a_note_and_shows_the_history(page, make_user, teacher):

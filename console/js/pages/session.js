@@ -89,8 +89,8 @@ export function render(view, params) {
       const row = h("tr", { className: `status-${record.status}` },
         h("th", { scope: "row" }, record.student_email_id),
         h("td", {}, h("span", { className: `badge ${record.status}` }, STATUS_LABEL[record.status] || record.status)),
-        h("td", {}, METHOD_LABEL[record.method] || (record.method ? record.method : "—")),
-        h("td", {}, record.marked_time ? slots.clockTime(record.marked_time) : "—"),
+        h("td", {}, record.method ? METHOD_LABEL[record.method] || record.method : ""),
+        h("td", {}, record.marked_time ? `at ${slots.clockTime(record.marked_time)}` : ""),
         h("td", {}, change));
       const rows = [row];
       if (editing === record.student_email_id) {

@@ -459,3 +459,12 @@ def test_the_kiosk_page_sends_one_frame_at_a_time_and_shows_the_answer(page, mak
     screenshots(page, "kiosk-marked")
     page.wait_for_timeout(1500)
     assert len(waiting) == 1  # the same still picture is not sent again
+
+    page.get_by_role("button", name="Leave the kiosk").click()  # a student at the door cannot
+    page.get_by_label("Teacher's password, to leave the kiosk").fill("guess")
+    page.get_by_role("button", name="Leave", exact=True).click()
+    page.get_by_role("alert").filter(has_text="Wrong email or password.").wait_for()
+    page.get_by_label("Teacher's password, to leave the kiosk").fill(PASSWORD)
+    page.get_by_role("button", name="Leave", exact=True).click()
+    page.get_by_role("heading", name="Math 101", exact=True).wait_for()
+    assert "#/session?" in page.url

@@ -4,8 +4,10 @@
 // this session's roster only; the page shows the name and a check for a moment. No frame is
 // kept: each one lives in memory until its answer arrives.
 import * as api from "../api.js";
+import * as auth from "../auth.js";
 import * as slots from "../slot.js";
-import { h, replace } from "../dom.js";
+import { md5Hex } from "../md5.js";
+import { field, h, replace } from "../dom.js";
 
 export const title = "Door kiosk";
 export const bare = true;
@@ -39,6 +41,31 @@ function mean(a) {
   return total / a.length;
 }
 
+// The tablet stays at the door with the teacher's sign-in: leaving the kiosk for the rest of
+// the console takes the teacher's password again, so a student cannot open the roster.
+function unlockForm(slot) {
+  const password = h("input", { type: "password", autocomplete: "current-password" });
+  const submit = h("button", { type: "submit", className: "primary" }, "Leave");
+  const problem = h("p", { className: "alert error", role: "alert", hidden: true });
+  const form = h("form", { className: "card kiosk-lock", hidden: true },
+    field("Teacher's password, to leave the kiosk", password), problem, submit);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const who = auth.current();
+    try {
+      const answer = await api.call("login_teacher", { email_id: who.email, passwd_hash: md5Hex(password.value) },
+        { button: submit, anonymous: true });
+      auth.remember(answer.email_id, answer.name, answer.token);
+      location.hash = slots.link("session", slot);
+    } catch (error) {
+      problem.hidden = false;
+      problem.textContent = error.message;
+      password.select();
+    }
+  });
+  return form;
+}
+
 export function render(view, params) {
   const slot = slots.fromParams(params);
   if (!slot) {
@@ -52,11 +79,23 @@ export function render(view, params) {
   const problem = h("p", { className: "alert error", role: "alert", hidden: true });
   const counter = h("p", { className: "kiosk-count" });
   const start = h("button", { type: "button", className: "primary", hidden: true }, "Start the camera");
+  const leave = h("button", { type: "button" }, "Leave the kiosk");
+  const fullScreen = h("button", { type: "button" }, "Full screen");
+  const lock = unlockForm(slot);
   view.append(h("div", { className: "kiosk" },
-    h("div", { className: "projector-bar" }, h("a", { href: slots.link("session", slot), className: "button" }, "Back"),
-      h("h1", {}, `${slot.class_name} · ${slot.start_time}–${slot.end_time}`)),
+    h("div", { className: "projector-bar" }, leave,
+      h("h1", {}, `${slot.class_name} · ${slot.start_time}–${slot.end_time}`), fullScreen),
+    lock,
     h("div", { className: "kiosk-stage" }, video, answer),
     hint, start, problem, counter));
+  leave.addEventListener("click", () => {
+    lock.hidden = !lock.hidden;
+    if (!lock.hidden) lock.querySelector("input").focus();
+  });
+  fullScreen.addEventListener("click", () => {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else document.documentElement.requestFullscreen?.().catch(() => null);
+  });
 
   const sample = document.createElement("canvas");
   sample.width = SAMPLE_W;

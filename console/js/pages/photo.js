@@ -6,7 +6,7 @@ import * as slots from "../slot.js";
 import { alertBox, field, h, replace, showAlert, svg } from "../dom.js";
 
 export const title = "Class photo";
-const JOB_POLL_MS = 700;
+const JOB_POLL_MS = 400;
 const STATE_LABEL = { matched: "Recognised", needs_review: "To review", unknown: "Not recognised",
   confirmed: "Marked present", dismissed: "Not in this class" };
 

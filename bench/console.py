@@ -1,0 +1,165 @@
+"""The console as a teacher feels it, driven in Chromium (Debian's, by path) against gunicorn:
+
+- each page's first paint at 375 px, cold (empty cache) and warm, the time until its content
+  is on screen, and what it loads (requests and bytes);
+- one class photo (12 MP, 30 faces, as bench.class_photo builds it) from opening the page
+  signed in to every box drawn, by stage: upload (until the server has queued the job),
+  processing (until the job is done), drawing (until the boxes and the summary are shown).
+
+Run: python -m bench.console [--runs 3] [--database-url URL] [--chromium /usr/bin/chromium]
+Results: printed, and bench/out/console.json.
+"""
+import argparse
+import statistics
+import time
+from datetime import datetime, timedelta
+
+from bench.class_photo import ENROLL, build_room
+from bench.common import DEFAULT_FACES as FACES
+from bench.common import Server, api, default_sqlite_url, register_people, reset_database, write_result
+
+PASSWORD = "password"  # bench.common.PASSWORD is its MD5, as the console sends it
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+PHONE = {"width": 375, "height": 740}
+
+
+def todays_slot(name):
+    """A session open now on the UTC clock (the server's TIMEZONE), kept within today."""
+    now = datetime.utcnow().replace(second=0, microsecond=0)
+    start = max(now - timedelta(minutes=5), now.replace(hour=0, minute=0))
+    end = min(start + timedelta(minutes=50), now.replace(hour=23, minute=59))
+    return {"class_name": name, "class_date": start.strftime("%Y-%m-%d"),
+            "start_time": start.strftime("%H:%M"), "end_time": end.strftime("%H:%M")}
+
+
+def query(slot):
+    from urllib.parse import urlencode
+    return urlencode(slot)
+
+
+PAINT_JS = """() => {
+  const paint = performance.getEntriesByName('first-contentful-paint')[0];
+  const resources = performance.getEntriesByType('resource');
+  const nav = performance.getEntriesByType('navigation')[0];
+  return {fcp: paint ? paint.startTime : null,
+          requests: resources.length + 1,
+          transferred: resources.reduce((sum, r) => sum + r.transferSize, nav.transferSize),
+          bytes: resources.filter(r => !r.name.includes('/api/')).reduce((sum, r) => sum + r.decodedBodySize, nav.decodedBodySize)};
+}"""
+
+
+def measure_page(browser, base, storage, path, ready, warm):
+    context = browser.new_context(viewport=PHONE, timezone_id="UTC", storage_state=storage, base_url=base)
+    page = context.new_page()
+    if warm:  # the same context loaded the console once: its files are revalidated (304)
+        page.goto("/")
+        page.wait_for_load_state("networkidle")
+    began = time.perf_counter()
+    page.goto(path)
+    page.locator(ready).first.wait_for(timeout=30000)
+    content = time.perf_counter() - began
+    figures = page.evaluate(PAINT_JS)
+    context.close()
+    return {**figures, "content_ms": round(content * 1000, 1)}
+
+
+def class_photo(browser, base, storage, slot, image):
+    context = browser.new_context(viewport=PHONE, timezone_id="UTC", storage_state=storage, base_url=base)
+    page = context.new_page()
+    marks = {}
+
+    def seen(response):
+        if response.url.endswith("/api/v1/mark_class_attendance"):
+            marks["uploaded"] = time.perf_counter()
+        elif response.url.endswith("/api/v1/get_photo_job"):
+            try:
+                if response.json().get("status") == "done":
+                    marks["processed"] = time.perf_counter()
+            except Exception:  # a body Playwright could not read: the next poll tells
+                pass
+
+    page.on("response", seen)
+    began = time.perf_counter()
+    page.goto(f"/#/photo?{query(slot)}")
+    page.get_by_label("Photo of the class").set_input_files({"name": "room.jpg", "mimeType": "image/jpeg",
+                                                             "buffer": image})
+    opened = time.perf_counter()
+    page.get_by_role("button", name="Mark attendance from this photo").click()
+    page.get_by_text("on the roster present").wait_for(timeout=120000)
+    page.locator("svg.boxes rect.frame").first.wait_for()
+    drawn = time.perf_counter()
+    boxes = page.locator("svg.boxes rect.frame").count()
+    summary = page.locator(".summary.big").inner_text()
+    context.close()
+    return {"page_ms": (opened - began) * 1000, "upload_ms": (marks["uploaded"] - opened) * 1000,
+            "processing_ms": (marks["processed"] - marks["uploaded"]) * 1000,
+            "drawing_ms": (drawn - marks["processed"]) * 1000, "total_ms": (drawn - began) * 1000,
+            "boxes": boxes, "summary": summary}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--database-url", default=None, help="default: a SQLite file under bench/out")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    database_url = args.database_url or default_sqlite_url("console.db")
+    reset_database(database_url)
+    image, placed = build_room()
+    with Server(database_url, log_name="console.log") as server, sync_playwright() as driver:
+        base = f"http://127.0.0.1:{server.port}"
+        teacher_token, _ = register_people(server.port, "t@bench.test", FACES / "enroll" / "lin_manuel_miranda.png",
+                                           {p: (f"{p}@bench.test", FACES / "enroll" / f) for p, f in ENROLL.items()})
+        roster = ",".join(f"{p}@bench.test" for p in ENROLL)
+        browser = driver.chromium.launch(executable_path=args.chromium, headless=True, args=ARGS)
+        context = browser.new_context(viewport=PHONE, timezone_id="UTC", base_url=base)
+        page = context.new_page()
+        page.goto("/")
+        page.get_by_label("Email").fill("t@bench.test")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Today's classes").wait_for()
+        storage = context.storage_state()
+        context.close()
+
+        first = todays_slot("Bench 0")
+        api(server.port, "create_class", teacher_token, teacher_email_id="t@bench.test", student_email_ids=roster,
+            require_code="1", **first)
+        pages = {"sign in": ("/#/signin", "#view form"), "today": ("/", ".session-card"),
+                 "session": (f"/#/session?{query(first)}", "table.roster tbody tr"),
+                 "class photo": (f"/#/photo?{query(first)}", "input[type=file]"),
+                 "presence code": (f"/#/presence?{query(first)}", "img.qr:not([hidden])"),
+                 "the term": ("/#/term", "form")}
+        paints = {}
+        for name, (path, ready) in pages.items():
+            state = {"cookies": [], "origins": []} if name == "sign in" else storage
+            cold = [measure_page(browser, base, state, path, ready, warm=False) for _ in range(args.runs)]
+            warm = [measure_page(browser, base, state, path, ready, warm=True) for _ in range(args.runs)]
+            paints[name] = {"cold": cold, "warm": warm}
+            print(f"{name:14} first paint cold {statistics.median(r['fcp'] for r in cold):6.0f} ms, "
+                  f"warm {statistics.median(r['fcp'] for r in warm):6.0f} ms; content on screen cold "
+                  f"{statistics.median(r['content_ms'] for r in cold):6.0f} ms; {cold[0]['requests']} requests, "
+                  f"{cold[0]['bytes'] / 1024:.0f} KiB of files ({cold[0]['transferred'] / 1024:.0f} KiB on the wire)",
+                  flush=True)
+
+        photos = []
+        for run in range(args.runs):
+            slot = todays_slot(f"Bench photo {run}")
+            api(server.port, "create_class", teacher_token, teacher_email_id="t@bench.test",
+                student_email_ids=roster, **slot)
+            photos.append(class_photo(browser, base, storage, slot, image))
+            p = photos[-1]
+            print(f"class photo run {run}: {p['total_ms']:.0f} ms in all = page {p['page_ms']:.0f} + upload "
+                  f"{p['upload_ms']:.0f} + processing {p['processing_ms']:.0f} + drawing {p['drawing_ms']:.0f}; "
+                  f"{p['boxes']} boxes, {p['summary']}", flush=True)
+        browser.close()
+    print(f"class photo median: {statistics.median(p['total_ms'] for p in photos):.0f} ms "
+          f"({len(placed)} faces, 4000x3000, {len(image) / 1e6:.1f} MB)")
+    write_result("console.json", {"pages": paints, "class_photo": photos})
+
+
+if __name__ == "__main__":
+    main()

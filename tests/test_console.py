@@ -307,16 +307,22 @@ def _csv(text):
     return {"name": "roster.csv", "mimeType": "text/csv", "buffer": text.encode()}
 
 
+def card(page, heading):
+    """The form under ``heading`` (the term page has several with the same field names)."""
+    return page.locator("form").filter(has=page.get_by_role("heading", name=heading, exact=True))
+
+
 def fill_schedule(page, roster):
-    page.get_by_label("Class name").first.fill("Biology")
-    page.get_by_label("Monday").check()
-    page.get_by_label("Wednesday").check()
-    page.get_by_label("Starts at (school time)").fill("09:00")
-    page.get_by_label("Ends at (school time)").fill("10:00")
-    page.get_by_label("First day").fill("2026-03-02")
-    page.get_by_label("Last day").fill("2026-03-31")
-    page.get_by_label("Roster file (CSV)").set_input_files(_csv(roster))
-    page.get_by_role("button", name="Create the sessions").click()
+    form = card(page, "Plan a class for the term")
+    form.get_by_label("Class name").fill("Biology")
+    form.get_by_label("Monday").check()
+    form.get_by_label("Wednesday").check()
+    form.get_by_label("Starts at (school time)").fill("09:00")
+    form.get_by_label("Ends at (school time)").fill("10:00")
+    form.get_by_label("First day").fill("2026-03-02")
+    form.get_by_label("Last day").fill("2026-03-31")
+    form.get_by_label("Roster file (CSV)").set_input_files(_csv(roster))
+    form.get_by_role("button", name="Create the sessions").click()
 
 
 def test_a_schedule_with_a_bad_roster_line_names_it_and_saves_nothing(page, make_user, teacher):
@@ -338,6 +344,23 @@ def test_a_schedule_with_a_bad_roster_line_names_it_and_saves_nothing(page, make
     assert len(db.session.scalars(select(ClassSession)).all()) == 9
 
 
+def test_one_class_today_is_created_and_opened(page, make_user, teacher):
+    make_user("obama@school.test", name="Barack")
+    sign_in(page)
+    page.get_by_text("No class today.").wait_for()
+    page.get_by_role("link", name="The term", exact=True).click()
+    form = card(page, "Add one class")
+    form.get_by_label("Class name").fill("Chemistry")
+    assert form.get_by_label("Date").input_value() == "2026-03-02"  # today, on the school's clock
+    form.get_by_label("Starts at (school time)").fill("11:30")
+    form.get_by_label("Ends at (school time)").fill("12:30")
+    form.get_by_label("Students' emails (optional)").fill("obama@school.test, new.student@school.test")
+    form.get_by_role("button", name="Create the class").click()
+    form.get_by_role("link", name="Open it").click()
+    page.get_by_role("heading", name="Chemistry").wait_for()
+    page.get_by_role("row", name=re.compile("obama@school.test")).wait_for()
+
+
 def test_export_downloads_and_the_report_flags_low_attendance(page, make_user, teacher):
     make_user("obama@school.test", name="Barack")
     make_user("biden@school.test", name="Joe")
@@ -349,7 +372,7 @@ def test_export_downloads_and_the_report_flags_low_attendance(page, make_user, t
     db.session.commit()
     sign_in(page)
     page.get_by_role("link", name="The term", exact=True).click()
-    download_form = page.locator("form").filter(has=page.get_by_role("heading", name="Download the attendance"))
+    download_form = card(page, "Download the attendance")
     download_form.get_by_label("Class name").fill("Biology")
     with page.expect_download() as download:
         download_form.get_by_role("button", name="Download CSV").click()
@@ -359,7 +382,7 @@ def test_export_downloads_and_the_report_flags_low_attendance(page, make_user, t
     assert len(rows) >= 3 and any("obama@school.test" in row for row in rows)
     page.get_by_text(f"Downloaded {saved.suggested_filename}.").wait_for()
 
-    report_form = page.locator("form").filter(has=page.get_by_role("heading", name="Attendance report"))
+    report_form = card(page, "Attendance report")
     report_form.get_by_label("Class name").fill("Biology")
     report_form.get_by_role("button", name="Show the report").click()
     table = report_form.get_by_role("table")

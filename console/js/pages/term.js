@@ -73,6 +73,48 @@ function scheduleForm(onCreated) {
   return form;
 }
 
+// One session, e.g. a class today that the timetable does not have (get_create_class).
+function oneClassForm(onCreated) {
+  const name = h("input", { type: "text", name: "class_name", required: true, maxlength: 200, list: "class-names" });
+  const date = h("input", { type: "date", name: "class_date", required: true, value: slots.today() });
+  const start = h("input", { type: "time", name: "start_time", required: true });
+  const end = h("input", { type: "time", name: "end_time", required: true });
+  const emails = h("textarea", { name: "student_email_ids", rows: 3 });
+  const submit = h("button", { type: "submit", className: "primary" }, "Create the class");
+  const problem = alertBox();
+  const done = h("div", { role: "status" });
+  const form = h("form", { className: "card", novalidate: true },
+    h("h2", {}, "Add one class"),
+    field("Class name", name),
+    field("Date", date),
+    h("div", { className: "row" }, field("Starts at (school time)", start), field("Ends at (school time)", end)),
+    field("Students' emails (optional)", emails,
+      "Separated by commas. Left empty, the class has the same students as its last session."),
+    problem, h("div", { className: "actions" }, submit), done);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showAlert(problem, "");
+    replace(done);
+    const missing = [[name.value.trim(), name], [date.value, date], [start.value, start], [end.value, end]]
+      .find(([value]) => !value);
+    if (missing) {
+      showAlert(problem, "Fill in the class name, the date and the times.");
+      missing[1].focus();
+      return;
+    }
+    try {
+      const answer = await api.call("get_create_class", { class_name: name.value.trim(), class_date: date.value,
+        start_time: start.value, end_time: end.value, student_email_ids: emails.value.trim() || undefined }, { button: submit });
+      replace(done, h("p", { className: "alert success" }, answer.SUCCESS, " ",
+        h("a", { href: slots.link("session", answer.session) }, "Open it")));
+      onCreated();
+    } catch (error) {
+      showAlert(problem, error.message);
+    }
+  });
+  return form;
+}
+
 function exportsForm(classList) {
   const name = h("input", { type: "text", name: "class_name", required: true, list: "class-names" });
   const from = h("input", { type: "date", name: "from_date" });
@@ -196,6 +238,7 @@ export function render(view) {
     h("p", { className: "lead" }, `Plan sessions, download attendance, see who is falling behind. Today is ${slots.dayLabel(slots.today())}.`),
     names,
     scheduleForm(refreshNames),
+    oneClassForm(refreshNames),
     exportsForm(null),
     reportForm(null));
   refreshNames();

@@ -43,7 +43,7 @@ SETTINGS = {
     "ERASE_ATTENDANCE": ("0", "1: erasing a student also deletes their attendance records (default: kept, pseudonymised)"),
     "FACE_RETENTION_DAYS": ("0", "`privacy purge` erases the faces of students unseen this many days (0: keep)"),
     "STUDENT_EMAIL_DOMAINS": ("*", "comma-separated email domains students may self-enroll with (`*`: any)"),
-    "REDIS_URL": ("unset: class-photo jobs run in the web process", "Redis for class-photo jobs (async=1), run by `flask --app app jobs worker` (README: Scaling out)"),
+    "REDIS_URL": ("unset: class-photo jobs run in the web process", "Redis for class-photo jobs (async=1), run by `flask --app app jobs worker` (docs/deployment.md)"),
     "PHOTO_JOB_TTL": ("3600", "seconds a class-photo job's answer is kept after it finished; its photos are deleted once it ran"),
 }
 SIGNUP_MODES = ("approval", "open", "closed")

@@ -2,7 +2,7 @@
 Redis when REDIS_URL is set, else run by a small thread pool in the web process.
 
 A worker is one command on any host that reaches the database and Redis:
-``flask --app app jobs worker`` (README: Scaling out). Photos travel through Redis, never a
+``flask --app app jobs worker`` (docs/deployment.md). Photos travel through Redis, never a
 shared disk. services/photo_jobs.py keeps the state; this module wires it to the app.
 """
 import gc
@@ -24,7 +24,7 @@ from services.sessions import Slot
 log = logging.getLogger(__name__)
 
 QUEUE = "rollcall"
-JOB_TIMEOUT = 600  # seconds: five 12 MP photos take ~15 s; anything near this is a stuck worker
+JOB_TIMEOUT = 600  # seconds: five 12 MP photos take well under a minute; anything near this is a stuck worker
 IN_PROCESS_THREADS = 2  # the face pipeline runs one photo at a time per process anyway (services/faces.py)
 IN_PROCESS_MAX_PENDING = 32  # queued photos wait in memory; beyond this the web process says it is busy
 EXTENSION = "photo_jobs"

@@ -46,7 +46,7 @@ class _TurnSlot:
                 self._held = False
 
 
-# dlib's encoder holds the GIL (~25 ms a face with OpenBLAS, ~100 ms without), so concurrent
+# dlib's encoder holds the GIL for the whole of each face, so concurrent
 # calls in one process only take turns. Under a server they run in its face process
 # (services/face_processes.py), which takes one at a time; here they queue in order of arrival,
 # which bounds the memory of decoded photos and lets registrations wait apart (below).
@@ -70,7 +70,7 @@ def load_models():
     share it (the models, the detection threads' detector copies, the matcher's scipy)."""
     dlib_models()
     warm_up()
-    import scipy.optimize  # noqa: F401 - imported on first use otherwise (0.3 s of CPU)
+    import scipy.optimize  # noqa: F401 - a slow import, done once here instead of in each child
 
 
 def encode(pixels, boxes):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine
 
-from tests.processes import child_pids
+from tools.processes import child_pids
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"

@@ -22,7 +22,7 @@ import numpy as np
 
 from bench.class_photo import PROBES
 from bench.common import DEFAULT_FACES, OUT
-from tests.rooms import compose, face_cutout, posed
+from tools.rooms import compose, face_cutout, posed
 
 TILTS = (0, 10, -10, 20, -20, 25, -25)
 SIZE_PAIRS = ((60, 80), (110, 140))

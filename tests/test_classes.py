@@ -12,7 +12,7 @@ from services import detection
 from services.images import decode, resized
 from tests.helpers import (NOON, START, assert_error, check_in, concurrently, create_class, fixture_bytes, post,
                            slot_fields)
-from tests.rooms import background, compose, face_cutout, posed
+from tools.rooms import background, compose, face_cutout, posed
 
 def records():
     return db.session.scalars(select(AttendanceRecord).order_by(AttendanceRecord.id)).all()

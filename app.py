@@ -16,7 +16,8 @@ from models import db
 from routes import limits
 from routes.json_output import OrjsonProvider
 from routes.uploads import InMemoryRequest
-from services import face_processes, timing
+from services import timing
+from services.faces import processes as face_processes
 from services.faces import load_models
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")

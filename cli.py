@@ -11,7 +11,7 @@ import cli_admin
 from models import db
 from services import auth, exports, roster_files, term_reports
 from services.errors import ApiError
-from services.face_models import dlib_blas
+from services.faces.models import dlib_blas
 
 tokens = AppGroup("tokens", help="Login tokens.")
 config_group = AppGroup("config", help="The effective configuration.")

@@ -18,7 +18,7 @@ bind = os.environ.get("BIND", "0.0.0.0:8000")
 # more processes than cores only adds memory and context switches (docs/deployment.md).
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
 # Threads let a worker keep answering reads while other requests wait: on the database, or
-# for their turn in the worker's face process (services/face_processes.py). A check-in queued
+# for their turn in the worker's face process (services/faces/processes.py). A check-in queued
 # there parks its thread; with 4 threads the queued check-ins held every thread and reads
 # waited behind them under bench/load.py, with 16 reads kept a free thread.
 worker_class = "gthread"
@@ -59,7 +59,7 @@ def on_starting(server):
 
 def post_fork(server, worker):
     from models import db
-    from services import face_processes
+    from services.faces import processes as face_processes
 
     with server.app.wsgi().app_context():
         # Forget (without closing) any pooled connection copied from the master.

@@ -16,16 +16,17 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from models import User, db
-from services import class_photos, images, photo_jobs
+from services import class_photos, photo_jobs
+from services.faces import images
 from services.errors import NotFound, Unavailable
-from services.face_processes import per_process
+from services.faces.processes import per_process
 from services.sessions import Slot
 
 log = logging.getLogger(__name__)
 
 QUEUE = "rollcall"
 JOB_TIMEOUT = 600  # seconds: five 12 MP photos take well under a minute; anything near this is a stuck worker
-IN_PROCESS_THREADS = 2  # the face pipeline runs one photo at a time per process anyway (services/faces.py)
+IN_PROCESS_THREADS = 2  # the face pipeline runs one photo at a time per process anyway (services/faces/__init__.py)
 IN_PROCESS_MAX_PENDING = 32  # queued photos wait in memory; beyond this the web process says it is busy
 EXTENSION = "photo_jobs"
 
@@ -185,7 +186,8 @@ def worker(burst, name):
     """Run class-photo jobs from REDIS_URL's queue (several may run, on any host)."""
     from rq import Worker
 
-    from services import face_processes, faces
+    from services import faces
+    from services.faces import processes as face_processes
 
     app = current_app._get_current_object()
     jobs = app.extensions[EXTENSION]

@@ -99,7 +99,7 @@ class Server:
         return child_pids(self.process.pid)
 
     def face_process_pids(self):
-        """Each worker's face process (services/face_processes.py)."""
+        """Each worker's face process (services/faces/processes.py)."""
         return [pid for worker in self.worker_pids() for pid in child_pids(worker)]
 
     def __exit__(self, *exc):

@@ -10,7 +10,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from models import FaceEncoding, User, db
-from services import detection, faces, images
+from services import faces
+from services.faces import detection, images
 from services.errors import FaceProblem
 from tests.helpers import NOON, PASSWORD, START, assert_error, create_class, post, slot_fields
 from tools.hostile_images import blank_png, blank_webp, issue_images

@@ -8,10 +8,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from models import TEACHER, AttendanceEvent, AttendanceRecord, db
-from services import detection
-from services.face_models import new_haar_cascade
+from services.faces import detection
+from services.faces.models import new_haar_cascade
 from services.faces import match_faces
-from services.images import decode, gray
+from services.faces.images import decode, gray
 from tests.helpers import (NOON, PEOPLE, START, STRANGER, assert_error, create_class, fixture_bytes,
                            photograph, post, slot_fields)
 from tools.rooms import compose, face_cutout

@@ -1,4 +1,4 @@
-"""Face work in a process of its own (services/face_processes.py), so a server's threads that
+"""Face work in a process of its own (services/faces/processes.py), so a server's threads that
 answer reads never wait for the encoder: through the real pipeline, and under gunicorn."""
 import http.client
 import os
@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services import face_processes, faces, timing
+from services import faces, timing
+from services.faces import processes as face_processes
 from services.errors import Unavailable
 from tests.helpers import FACE_KEY, PASSWORD, fixture_bytes
 from tools.processes import child_pids, cpu_seconds, stat_fields

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 import config
 from models import TEACHER, AttendanceRecord, AuditEntry, Base, ClassSession, FaceEncoding, Token, User, db
 from services import auth, faces, sealing, sessions
-from services.detection import Box
+from services.faces.detection import Box
 from tests.helpers import (FACE_KEY, NOON, PASSWORD, START, assert_error, check_in, create_class,
                            make_session, photograph, post, slot_fields, stand_in_encoding)
 

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from services import timing
-from services.face_processes import per_process
-from services.face_models import dlib_models, new_haar_cascade
-from services.images import gray, resized
+from services.faces.processes import per_process
+from services.faces.models import dlib_models, new_haar_cascade
+from services.faces.images import gray, resized
 
 # Selfies are detected on a copy whose longer side is at most this; faces in a selfie are
 # large, and HOG's cost grows with the pixel count.

@@ -1,4 +1,6 @@
-"""Faces: the pipeline's entry points (bytes in, encodings out) and all face maths.
+"""The face pipeline, a package of its own: here its entry points (bytes in, encodings out) and
+the face maths; beside them images (decode, orient), detection, models (loaded once per
+process), processes (the face process) and annotation (boxes drawn on a class photo).
 
 decode (images) -> detect (detection) -> encode (dlib ResNet, from the full-resolution
 pixels) -> compare: a selfie is verified against the student's own templates, and the faces
@@ -12,11 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from services import face_processes, timing
-from services.detection import detect_room, detect_selfie, subjects, warm_up
+from services import timing
+from services.faces import processes as face_processes
+from services.faces.detection import detect_room, detect_selfie, subjects, warm_up
 from services.errors import FaceProblem
-from services.face_models import dlib_models
-from services.images import decode
+from services.faces.models import dlib_models
+from services.faces.images import decode
 
 
 class _TurnSlot:
@@ -48,7 +51,7 @@ class _TurnSlot:
 
 # dlib's encoder holds the GIL for the whole of each face, so concurrent
 # calls in one process only take turns. Under a server they run in its face process
-# (services/face_processes.py), which takes one at a time; here they queue in order of arrival,
+# (services/faces/processes.py), which takes one at a time; here they queue in order of arrival,
 # which bounds the memory of decoded photos and lets registrations wait apart (below).
 _pipeline_slot = _TurnSlot()
 # Registration is face work anyone can ask for without logging in. A registration holds this

@@ -1,4 +1,5 @@
 """Database schema. Constraints live here so the database refuses what code forgot to check."""
+import enum
 from datetime import date, datetime
 
 from flask_sqlalchemy import SQLAlchemy
@@ -15,8 +16,21 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-TEACHER, STUDENT = 1, 0
-ADMIN = 2  # the school's IT: approves teachers, erases accounts, reads the audit log
+class Role(enum.IntEnum):
+    """An account's role; its value is the contract's ``user_type``."""
+    STUDENT = 0
+    TEACHER = 1
+    ADMIN = 2  # the school's IT: approves teachers, erases accounts, reads the audit log
+
+    __str__ = int.__repr__  # "1" in SQL and text on every Python, as 3.11's IntEnum already does
+    __format__ = int.__format__
+
+    @property
+    def label(self):
+        return self.name.lower()
+
+
+STUDENT, TEACHER, ADMIN = Role.STUDENT, Role.TEACHER, Role.ADMIN
 USER_STATUSES = ("active", "pending_approval", "suspended", "erased")
 FACE_SOURCES = ("enrollment", "add_face")
 STATUSES = ("present", "absent", "excused")

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-import jobs
 from models import TEACHER, AttendanceRecord, User, db
-from services import faces
+from services import faces, photo_jobs
 from tests.helpers import FACE_KEY, NOON, assert_error, create_class, fixture_bytes, photograph, post
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,12 +57,12 @@ def settings(settings, mode, request):
 def run_queued(app, mode, monkeypatch):
     """Runs what is queued: an RQ burst worker in this process (Redis), or nothing to do
     (the web process's own threads run the jobs)."""
-    monkeypatch.setattr(jobs, "_worker_app", app)
+    monkeypatch.setattr(photo_jobs, "_worker_app", app)
 
     def run():
         if mode == "redis":
             from rq import SimpleWorker
-            SimpleWorker([jobs.QUEUE], connection=_redis(app.config["REDIS_URL"])).work(burst=True)
+            SimpleWorker([photo_jobs.QUEUE], connection=_redis(app.config["REDIS_URL"])).work(burst=True)
     return run
 
 
@@ -245,6 +244,6 @@ def test_config_show_hides_the_redis_password(settings, mode):
 def test_an_unreachable_queue_answers_503_and_queues_nothing(app, client, school, mode, monkeypatch):
     create_class(client, school, roster=ROSTER)
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:9/0")  # nothing listens on port 9
-    app.extensions["photo_jobs"] = jobs.PhotoJobs(app)
+    app.extensions["photo_jobs"] = photo_jobs.PhotoJobs(app)
     assert_error(photograph(client, school, "obama_biden.jpg", **{"async": "1"}), 503, "queue_unavailable")
     assert_error(poll(client, school, "some-job-id"), 503, "queue_unavailable")

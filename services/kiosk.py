@@ -58,5 +58,4 @@ def check_in(teacher, slot, frame, rules, frames_limit):
         # Audited as a class photo's recognition is, repeats too: each one tells whoever stands at
         # the kiosk that this student is here.
         audit.log("recognition", teacher, student, session.id, match.distance, detail={"method": "kiosk"})
-        db.session.flush()
     return KioskResult(MARKED if marked_time is not None else ALREADY_MARKED, student)

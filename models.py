@@ -34,7 +34,7 @@ STUDENT, TEACHER, ADMIN = Role.STUDENT, Role.TEACHER, Role.ADMIN
 USER_STATUSES = ("active", "pending_approval", "suspended", "erased")
 FACE_SOURCES = ("enrollment", "add_face")
 STATUSES = ("present", "absent", "excused")
-METHODS = ("selfie", "photo", "manual")
+METHODS = ("selfie", "photo", "manual", "kiosk")
 
 
 class Base(DeclarativeBase):
@@ -127,7 +127,7 @@ class AttendanceRecord(db.Model):
     __table_args__ = (
         UniqueConstraint("session_id", "student_id", name="uq_attendance_records_session_student"),
         CheckConstraint("status IN ('present', 'absent', 'excused')", name="status"),
-        CheckConstraint("method IN ('selfie', 'photo', 'manual')", name="method"),
+        CheckConstraint("method IN ('selfie', 'photo', 'manual', 'kiosk')", name="method"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,7 +146,7 @@ class AttendanceRecord(db.Model):
 class AttendanceEvent(db.Model):
     """The audit trail: every change of a record, by whom, how and from what to what."""
     __tablename__ = "attendance_events"
-    __table_args__ = (CheckConstraint("method IN ('selfie', 'photo', 'manual')", name="method"),)
+    __table_args__ = (CheckConstraint("method IN ('selfie', 'photo', 'manual', 'kiosk')", name="method"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("attendance_records.id", ondelete="CASCADE"), index=True)

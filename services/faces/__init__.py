@@ -123,6 +123,12 @@ def probe_encodings(data, max_pixels):
 
 
 @_one_at_a_time
+def kiosk_encoding(data, max_pixels):
+    """The encoding of the largest face in a door kiosk's camera frame, or None when it shows none."""
+    return face_processes.run(_kiosk_encoding, data, max_pixels)
+
+
+@_one_at_a_time
 def room_encodings(data, max_pixels, keep_pixels=False):
     """(upright pixels if ``keep_pixels`` else None, face boxes, their encodings) of a class photo."""
     return face_processes.run(_room_encodings, data, max_pixels, keep_pixels)
@@ -147,6 +153,17 @@ def _probe_encodings(data, max_pixels):
         raise FaceProblem("No face was found in the selfie; face the camera in good light.",
                           code="no_face")
     return encode(pixels, boxes)
+
+
+def _kiosk_encoding(data, max_pixels):
+    """Only the largest face is encoded: it is the one stepping up to the camera, and the
+    people queuing behind it are neither recognised nor worth an encoder's turn."""
+    pixels = decode(data, max_pixels)
+    boxes = detect_selfie(pixels, len(data), large_first=True)
+    if not boxes:
+        return None
+    largest = max(boxes, key=lambda box: box.width * (box.bottom - box.top))
+    return encode(pixels, [largest])[0]
 
 
 def _room_encodings(data, max_pixels, keep_pixels):

@@ -8,16 +8,16 @@ from flask_cors import CORS
 from flask_migrate import Migrate, upgrade
 from sqlalchemy import event
 
-import cli
+import commands
 import config
-import jobs
 import routes
 from models import db
 from routes import limits
 from routes.json_output import OrjsonProvider
 from routes.uploads import InMemoryRequest
-from services import face_processes, timing
+from services import photo_jobs, timing
 from services.faces import load_models
+from services.faces import processes as face_processes
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 migrate = Migrate(directory=MIGRATIONS)
@@ -41,8 +41,8 @@ def create_app(overrides=None):
     limits.install(app)  # rate limits (app.extensions["login_throttle"]) and TRUSTED_PROXIES
 
     routes.register(app)
-    cli.register(app)
-    jobs.init_app(app)
+    commands.register(app)
+    photo_jobs.init_app(app)
     app.before_request(timing.start)
     app.after_request(_server_timing)
     return app

@@ -38,12 +38,13 @@ SETTINGS = {
     "LOGIN_ADDRESS_LIMIT": ("200 per 15 minutes", "failed logins per client address (a ceiling for a school's shared address)"),
     "FACE_MISMATCH_LIMIT": ("5 per 10 minutes", "selfies that do not match, per student, before check-in is refused for a while"),
     "REGISTRATION_LIMIT": ("60 per 10 minutes", "registrations per client address (a computer room enrolling together)"),
+    "KIOSK_FRAME_LIMIT": ("180 per minute", "camera frames a door kiosk may send per session (kiosk_check_in); a line at the door needs a few a second"),
     "TRUSTED_PROXIES": ("0", "how many proxies in front set X-Forwarded-For; 0: the header is ignored"),
     "TEACHER_SIGNUP": ("approval", "`approval`: new teachers wait for an admin; `open`: anyone may; `closed`: only admins create teachers"),
     "ERASE_ATTENDANCE": ("0", "1: erasing a student also deletes their attendance records (default: kept, pseudonymised)"),
     "FACE_RETENTION_DAYS": ("0", "`privacy purge` erases the faces of students unseen this many days (0: keep)"),
     "STUDENT_EMAIL_DOMAINS": ("*", "comma-separated email domains students may self-enroll with (`*`: any)"),
-    "REDIS_URL": ("unset: class-photo jobs run in the web process", "Redis for class-photo jobs (async=1), run by `flask --app app jobs worker` (README: Scaling out)"),
+    "REDIS_URL": ("unset: class-photo jobs run in the web process", "Redis for class-photo jobs (async=1), run by `flask --app app jobs worker` (docs/deployment.md)"),
     "PHOTO_JOB_TTL": ("3600", "seconds a class-photo job's answer is kept after it finished; its photos are deleted once it ran"),
 }
 SIGNUP_MODES = ("approval", "open", "closed")
@@ -172,6 +173,7 @@ _READERS = {
     "LOGIN_ADDRESS_LIMIT": lambda: _rate_limit("LOGIN_ADDRESS_LIMIT"),
     "FACE_MISMATCH_LIMIT": lambda: _rate_limit("FACE_MISMATCH_LIMIT"),
     "REGISTRATION_LIMIT": lambda: _rate_limit("REGISTRATION_LIMIT"),
+    "KIOSK_FRAME_LIMIT": lambda: _rate_limit("KIOSK_FRAME_LIMIT"),
     "TRUSTED_PROXIES": lambda: int(_env("TRUSTED_PROXIES")),
     "TEACHER_SIGNUP": lambda: _signup(_env("TEACHER_SIGNUP")),
     "STUDENT_EMAIL_DOMAINS": lambda: _domains(_env("STUDENT_EMAIL_DOMAINS")),

@@ -1,4 +1,4 @@
-"""Production serving: ``gunicorn`` from the repository root (README: Running in production).
+"""Production serving: ``gunicorn`` from the repository root (docs/deployment.md).
 
 Environment knobs: BIND (default 0.0.0.0:8000), WEB_CONCURRENCY (worker processes, default
 one per core), GUNICORN_THREADS (threads per worker, default 16), plus the app's own settings.
@@ -7,21 +7,20 @@ import gc
 import os
 
 # One process per core (below), so dlib's OpenBLAS gets one thread in each: a thread pool per
-# process fights the other workers for the same cores (bench.load: 52.6 -> 98.8 requests/s,
-# reads p99 400 -> 164 ms) and gains a lone check-in nothing (p50 116 vs 114 ms). Set before
-# the app, and so the BLAS library, is loaded.
+# process fights the other workers for the same cores and gains a lone check-in nothing
+# (bench.load; docs/performance.md). Set before the app, and so the BLAS library, is loaded.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 wsgi_app = "wsgi:app"
 bind = os.environ.get("BIND", "0.0.0.0:8000")
 
 # One process per core: statistics are CPU-light but the face pipeline is CPU-bound, and
-# more processes than cores only adds memory and context switches (README: Running in production).
+# more processes than cores only adds memory and context switches (docs/deployment.md).
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
 # Threads let a worker keep answering reads while other requests wait: on the database, or
-# for their turn in the worker's face process (services/face_processes.py). A check-in queued
+# for their turn in the worker's face process (services/faces/processes.py). A check-in queued
 # there parks its thread; with 4 threads the queued check-ins held every thread and reads
-# waited behind them (reads p99 2.8 s under bench/load.py), with 16 reads kept a free thread.
+# waited behind them under bench/load.py, with 16 reads kept a free thread.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS") or 16)
 
@@ -60,14 +59,14 @@ def on_starting(server):
 
 def post_fork(server, worker):
     from models import db
-    from services import face_processes
+    from services.faces import processes as face_processes
 
     with server.app.wsgi().app_context():
         # Forget (without closing) any pooled connection copied from the master.
         db.engine.dispose(close=False)
     # A full teacher listing allocates ~100k objects; at the default threshold (700) the young
-    # collections ran dozens of times per request and put the p95 of get_classes_by_teacher
-    # at 66 ms instead of 36 ms (bench/stats.py). Garbage here is almost never cyclic.
+    # collections ran dozens of times per request and visibly raised the listing's p95
+    # (bench/stats.py). Garbage here is almost never cyclic.
     gc.set_threshold(50_000, 20, 20)
     # Face work runs in a process of the worker's own, forked now while the worker has one
     # thread (and before anything here has started OpenCV's thread pool, which a fork would

@@ -1,4 +1,5 @@
 """Database schema. Constraints live here so the database refuses what code forgot to check."""
+import enum
 from datetime import date, datetime
 
 from flask_sqlalchemy import SQLAlchemy
@@ -15,12 +16,25 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-TEACHER, STUDENT = 1, 0
-ADMIN = 2  # the school's IT: approves teachers, erases accounts, reads the audit log
+class Role(enum.IntEnum):
+    """An account's role; its value is the contract's ``user_type``."""
+    STUDENT = 0
+    TEACHER = 1
+    ADMIN = 2  # the school's IT: approves teachers, erases accounts, reads the audit log
+
+    __str__ = int.__repr__  # "1" in SQL and text on every Python, as 3.11's IntEnum already does
+    __format__ = int.__format__
+
+    @property
+    def label(self):
+        return self.name.lower()
+
+
+STUDENT, TEACHER, ADMIN = Role.STUDENT, Role.TEACHER, Role.ADMIN
 USER_STATUSES = ("active", "pending_approval", "suspended", "erased")
 FACE_SOURCES = ("enrollment", "add_face")
 STATUSES = ("present", "absent", "excused")
-METHODS = ("selfie", "photo", "manual")
+METHODS = ("selfie", "photo", "manual", "kiosk")
 
 
 class Base(DeclarativeBase):
@@ -113,7 +127,7 @@ class AttendanceRecord(db.Model):
     __table_args__ = (
         UniqueConstraint("session_id", "student_id", name="uq_attendance_records_session_student"),
         CheckConstraint("status IN ('present', 'absent', 'excused')", name="status"),
-        CheckConstraint("method IN ('selfie', 'photo', 'manual')", name="method"),
+        CheckConstraint("method IN ('selfie', 'photo', 'manual', 'kiosk')", name="method"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,7 +146,7 @@ class AttendanceRecord(db.Model):
 class AttendanceEvent(db.Model):
     """The audit trail: every change of a record, by whom, how and from what to what."""
     __tablename__ = "attendance_events"
-    __table_args__ = (CheckConstraint("method IN ('selfie', 'photo', 'manual')", name="method"),)
+    __table_args__ = (CheckConstraint("method IN ('selfie', 'photo', 'manual', 'kiosk')", name="method"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("attendance_records.id", ondelete="CASCADE"), index=True)

@@ -14,7 +14,7 @@ import numpy as np
 
 from bench.common import DEFAULT_FACES as FACES
 from bench.common import Server, api, default_sqlite_url, register_people, reset_database
-from tests.rooms import compose, face_cutout
+from tools.rooms import compose, face_cutout
 
 ENROLL = {"obama": "obama.jpg", "biden": "biden.jpg", "alex_lacamoire": "alex_lacamoire.jpg",
           "kit_harington": "kit_harington.jpg", "rose_leslie": "rose_leslie.jpg"}

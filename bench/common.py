@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine
 
-from tests.processes import child_pids
+from tools.processes import child_pids
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"
@@ -99,7 +99,7 @@ class Server:
         return child_pids(self.process.pid)
 
     def face_process_pids(self):
-        """Each worker's face process (services/face_processes.py)."""
+        """Each worker's face process (services/faces/processes.py)."""
         return [pid for worker in self.worker_pids() for pid in child_pids(worker)]
 
     def __exit__(self, *exc):

@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.checkin import open_slot
 from bench.common import DEFAULT_FACES, Server, api, default_sqlite_url, ms, percentile, register_people, \
     reset_database, write_result
-from tests.hostile_images import blank_webp, issue_images
+from tools.hostile_images import blank_webp, issue_images
 
 STUDENT = "obama@bench.test"
 PROBES = ["obama_2.jpg", "obama_3.jpg", "obama_4.jpg", "obama_1080p.jpg"]

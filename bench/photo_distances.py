@@ -12,7 +12,7 @@ import numpy as np
 
 from bench.common import DEFAULT_FACES
 from services import faces
-from tests.rooms import compose, face_cutout
+from tools.rooms import compose, face_cutout
 
 WIDTHS = (50, 60, 80, 110, 140)
 STRANGER = "lin_manuel_miranda"

@@ -42,7 +42,7 @@ from bench.class_photo import ENROLL, build_room
 from bench.common import (DEFAULT_FACES, OUT, PASSWORD, REPO, Server, api, percentile, request, reset_database,
                           write_result)
 from bench.stats import STUDENT_ENDPOINTS, calls_for, raw_token, seed
-from tests.processes import cpu_seconds
+from tools.processes import cpu_seconds
 
 
 def clean_redis(url):

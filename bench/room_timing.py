@@ -19,8 +19,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import bench.class_photo as class_photo  # noqa: E402
 from services import faces, timing  # noqa: E402
-from services.detection import detect_room  # noqa: E402
-from services.images import decode  # noqa: E402
+from services.faces.detection import detect_room  # noqa: E402
+from services.faces.images import decode  # noqa: E402
 
 
 def main():

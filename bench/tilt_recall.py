@@ -1,5 +1,5 @@
 """Detection recall on tilted heads, by tilt and face size: Rollcall's class-photo detector
-(services.detection.detect_room) against face_recognition's defaults (face_locations, one
+(services.faces.detection.detect_room) against face_recognition's defaults (face_locations, one
 upsampling, on the full image), on the same composed 12 MP rooms.
 
 Each room is 4000x3000 and holds every source face (9 probe photos and the unregistered
@@ -22,7 +22,7 @@ import numpy as np
 
 from bench.class_photo import PROBES
 from bench.common import DEFAULT_FACES, OUT
-from tests.rooms import compose, face_cutout, posed
+from tools.rooms import compose, face_cutout, posed
 
 TILTS = (0, 10, -10, 20, -20, 25, -25)
 SIZE_PAIRS = ((60, 80), (110, 140))
@@ -53,8 +53,8 @@ def build_room(folder, sizes, condition, seed):
 
 
 def ours(image):
-    from services.detection import detect_room
-    from services.images import decode
+    from services.faces.detection import detect_room
+    from services.faces.images import decode
 
     pixels = decode(image, 50_000_000)
     began = time.perf_counter()

@@ -178,8 +178,8 @@ RECORD = Schema("AttendanceRecord", obj({
     "attendance_marked": {**ZERO_ONE, "description": "1 when present"}, "class_date": DATE,
     "start_time": HHMM, "end_time": HHMM, "marked_time": nullable(DATETIME), "create_datetime": DATETIME,
     "status": {"type": "string", "enum": ["present", "absent", "excused", "pending"]},
-    "method": nullable({"type": "string", "enum": ["selfie", "photo", "manual"]}),
-    "distance": nullable({**NUMBER, "description": "face distance of a selfie or photo marking"})}))
+    "method": nullable({"type": "string", "enum": ["selfie", "photo", "manual", "kiosk"]}),
+    "distance": nullable({**NUMBER, "description": "face distance of a selfie, photo or kiosk marking"})}))
 RECORDS = array(RECORD)
 RECORD_CHANGED = Schema("RecordChanged", obj({"SUCCESS": STRING, "record": RECORD}))
 SESSION = Schema("ClassSession", obj({"class_name": STRING, "class_date": DATE, "start_time": HHMM,
@@ -195,7 +195,7 @@ LATEST_RECORDS = array(obj({"class_name": STRING, "class_date": DATE, "marked": 
 HISTORY = array(Schema("AttendanceEvent", obj({
     "class_name": STRING, "class_date": DATE, "start_time": HHMM, "end_time": HHMM, "student_email_id": EMAIL,
     "by": {**EMAIL, "description": "who made the change"}, "at": DATETIME,
-    "method": {"type": "string", "enum": ["selfie", "photo", "manual"]},
+    "method": {"type": "string", "enum": ["selfie", "photo", "manual", "kiosk"]},
     "from_status": nullable({"type": "string", "enum": ["present", "absent", "excused"]}),
     "to_status": nullable({"type": "string", "enum": ["present", "absent", "excused"]}),
     "distance": nullable(NUMBER), "note": nullable(STRING)})))

@@ -21,7 +21,8 @@ def install(app):
     config = app.config
     app.extensions["login_throttle"] = Throttles(
         limiter.limiter, login_account=config["LOGIN_ACCOUNT_LIMIT"], login_address=config["LOGIN_ADDRESS_LIMIT"],
-        face_mismatch=config["FACE_MISMATCH_LIMIT"], registration=config["REGISTRATION_LIMIT"])
+        face_mismatch=config["FACE_MISMATCH_LIMIT"], registration=config["REGISTRATION_LIMIT"],
+        kiosk_frames=config["KIOSK_FRAME_LIMIT"])
 
 
 def throttles():

@@ -67,7 +67,7 @@ def error_codes():
     def add(status, code):
         found.setdefault(status, set()).add(code)
 
-    for path in sorted((ROOT / "services").glob("*.py")) + sorted((ROOT / "routes").glob("*.py")):
+    for path in sorted((ROOT / "services").rglob("*.py")) + sorted((ROOT / "routes").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
                 continue

@@ -1,20 +1,19 @@
 """What the school's administrators do: find, approve, suspend and create accounts."""
 from sqlalchemy import func, select
 
-from models import FaceEncoding, User, db
+from models import FaceEncoding, Role, User, db
 from services import accounts, audit
 from services.errors import Conflict, NotFound
 from services.records import page
 
 ACTIONS = {"approve": "active", "suspend": "suspended", "reactivate": "active"}
-ROLE_NAMES = {0: "student", 1: "teacher", 2: "admin"}
 
 
 def find_user(email, role):
     """The account with this email and role; erased accounts are found only by their placeholder."""
     user = db.session.scalar(select(User).where(User.email == email, User.role == role))
     if user is None:
-        raise NotFound(f"There is no {ROLE_NAMES[role]} account with this email.", code="no_such_user")
+        raise NotFound(f"There is no {Role(role).label} account with this email.", code="no_such_user")
     return user
 
 
@@ -46,5 +45,5 @@ def set_status(admin, user, action):
 def create_account(admin, role, email, name, password, password_method, encoding=None):
     """An active account made by an administrator (or the command line, ``admin`` None)."""
     user = accounts.create_user(role, email, name, password, encoding, password_method)
-    audit.log(f"admin.create_{ROLE_NAMES[role]}", admin, user)
+    audit.log(f"admin.create_{Role(role).label}", admin, user)
     return user

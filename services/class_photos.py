@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from models import AttendanceRecord, User, db
 from services import audit, clock, faces, timing
-from services.annotation import annotate
+from services.faces.annotation import annotate
 from services.errors import Conflict
 from services.sessions import mark_present, opens_at, teacher_session, templates
 

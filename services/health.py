@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
 from services.errors import Unavailable
-from services.face_models import dlib_blas, dlib_models
+from services.faces.models import dlib_blas, dlib_models
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 

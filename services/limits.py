@@ -1,4 +1,4 @@
-"""Rate limits: failed logins, face mismatches, registrations.
+"""Rate limits: failed logins, face mismatches, registrations, a door kiosk's frames.
 
 Counted with the ``limits`` library's moving window in the storage Flask-Limiter was given
 (RATELIMIT_STORAGE_URI): one counter per key, shared by every worker and host that uses the
@@ -58,7 +58,7 @@ class Limit:
 class Throttles:
     """Every limit Rollcall keeps, from the configured specs."""
 
-    def __init__(self, strategy, login_account, login_address, face_mismatch, registration):
+    def __init__(self, strategy, login_account, login_address, face_mismatch, registration, kiosk_frames):
         self.login_account = Limit(strategy, login_account, "login-account", "too_many_attempts",
                                    "Too many failed logins for this account; wait and try again.")
         self.login_address = Limit(strategy, login_address, "login-address", "too_many_attempts",
@@ -67,6 +67,8 @@ class Throttles:
                                    "Too many selfies that did not match your face; wait and try again.")
         self.registration = Limit(strategy, registration, "registration", "too_many_registrations",
                                   "Too many registrations from this address; wait and try again.")
+        self.kiosk_frames = Limit(strategy, kiosk_frames, "kiosk-frames", "too_many_frames",
+                                  "This session's kiosk is sending frames faster than it may; wait a moment.")
 
     # The login protocol services.auth.login follows.
     def login_attempt(self, role, email, address):

@@ -1,5 +1,8 @@
-"""Class-photo jobs: where a job's state and photos are kept, and how a job moves from queued
-to done or failed. Knows nothing of Flask; jobs.py runs the jobs (RQ workers or threads).
+"""Class-photo jobs (`mark_class_attendance` with `async=1`), all in one place: where a job's
+state and photos are kept, how a job moves from queued to done or failed, and who runs it:
+RQ workers through Redis when REDIS_URL is set (``flask --app app jobs worker``, on any host
+that reaches the database and Redis; photos travel through Redis, never a shared disk), else
+a small thread pool in the web process.
 
 A job's state is a small dict: ``teacher_id``, ``status`` (queued, running, done, failed),
 ``photos``, ``photos_done``, ``faces_found``, ``spec`` (what to do: the session and options),
@@ -7,15 +10,29 @@ and at the end ``result`` (the synchronous call's answer) or ``error`` ({"ERROR"
 Photos are personal data: they are kept apart from the state, only until the job has run
 (and never longer than the TTL), and deleted whether the job succeeded or not.
 """
+import functools
 import json
 import logging
 import secrets
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
-from services.errors import ApiError
+from models import User, db
+from services import class_photos
+from services.errors import ApiError, NotFound, Unavailable
+from services.faces import images
+from services.faces.processes import per_process
+from services.sessions import Slot
 
 log = logging.getLogger(__name__)
+
+QUEUE = "rollcall"
+JOB_TIMEOUT = 600  # seconds: far beyond the largest job; anything near this is a stuck worker
+IN_PROCESS_THREADS = 2  # the face pipeline runs one photo at a time per process anyway
+IN_PROCESS_MAX_PENDING = 32  # queued photos wait in memory; beyond this the web process says it is busy
+EXTENSION = "photo_jobs"
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 FINISHED = (DONE, FAILED)
@@ -160,3 +177,151 @@ def public_view(job_id, state):
     elif state["status"] == FAILED:
         body["error"] = state["error"]
     return body
+
+
+# ---- who runs the jobs ----------------------------------------------------------------
+
+class PhotoJobs:
+    """Submits and reads one app's class-photo jobs."""
+
+    def __init__(self, app):
+        self.app = app
+        self.redis_url = app.config.get("REDIS_URL")
+        ttl = app.config["PHOTO_JOB_TTL"]
+        if self.redis_url:
+            from redis import Redis
+
+            self.redis = Redis.from_url(self.redis_url)
+            self.store = RedisStore(self.redis, ttl)
+        else:
+            self.redis = None
+            self.store = MemoryStore(ttl)
+        # a gunicorn worker makes its own pool on first use
+        self._pool = per_process(lambda: ThreadPoolExecutor(IN_PROCESS_THREADS, thread_name_prefix="photo-job"))
+
+    # ---- the web side ------------------------------------------------------------------
+
+    def submit(self, teacher, slot, photos, rules, annotate):
+        """Checks what can be checked at once (the session, the photos' headers), then queues
+        the job. Returns what the teacher sees of it."""
+        class_photos.open_session(teacher, slot, rules)
+        for photo in photos:
+            images.check_header(photo, rules.max_image_pixels)
+        spec = {"class_name": slot.class_name, "starts_at": slot.starts_at.isoformat(),
+                "ends_at": slot.ends_at.isoformat(), "annotate": bool(annotate)}
+        job_id = new_job_id()
+        state = initial_state(teacher.id, len(photos), spec)
+        try:
+            if self.redis is not None:
+                self._enqueue(job_id, state, photos)
+            else:
+                self._run_here(job_id, state, photos)
+        except _redis_errors() as exc:
+            log.error("cannot queue a class-photo job: %s", exc)
+            raise Unavailable("The job queue is unreachable; try again, or send the photos without async.",
+                              code="queue_unavailable") from None
+        return public_view(job_id, state)
+
+    def view(self, teacher, job_id):
+        """The teacher's own job as they see it; anyone else's is not found, as an unknown id is."""
+        try:
+            state = self.store.get(job_id)
+            if state is not None and state["teacher_id"] == teacher.id and self.redis is not None \
+                    and state["status"] not in FINISHED:
+                state = self._check_worker_lost(job_id, state)
+        except _redis_errors():
+            raise Unavailable("The job queue is unreachable; try again.", code="queue_unavailable") from None
+        if state is None or state["teacher_id"] != teacher.id:
+            raise NotFound("You have no class-photo job with this id (jobs are kept for "
+                           f"{self.store.ttl} seconds).", code="no_such_job")
+        return public_view(job_id, state)
+
+    def _enqueue(self, job_id, state, photos):
+        from rq import Queue
+
+        self.store.create(job_id, state, photos)
+        # Only the id travels in RQ's job; the photos stay under their own expiring key.
+        Queue(QUEUE, connection=self.redis).enqueue(
+            run_photo_job, job_id, job_id=job_id, job_timeout=JOB_TIMEOUT,
+            result_ttl=0, failure_ttl=self.store.ttl, ttl=self.store.ttl)
+
+    def _check_worker_lost(self, job_id, state):
+        """A worker killed mid-job (or past JOB_TIMEOUT) leaves our state running: RQ knows."""
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        try:
+            status = Job.fetch(job_id, connection=self.redis).get_status()
+        except NoSuchJobError:
+            return state
+        if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+            self.store.update(job_id, status=FAILED, error={
+                "ERROR": "The worker stopped before the job finished; send the photos again.",
+                "code": "job_failed"})
+            self.store.drop_photos(job_id)
+            return self.store.get(job_id)
+        return state
+
+    def _run_here(self, job_id, state, photos):
+        if self.store.pending() >= IN_PROCESS_MAX_PENDING:
+            raise Unavailable("Too many class photos are waiting; try again in a minute.", code="queue_full")
+        self.store.create(job_id, state, photos)
+        self._pool().submit(_execute, self.app, self.store, job_id)
+
+
+def _redis_errors():
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # only needed when REDIS_URL is set
+        return ()
+    return (RedisError,)
+
+
+# ---- the worker side -------------------------------------------------------------------
+
+def _execute(app, store, job_id):
+    """Runs one job in an app context of its own: the request that queued it is long gone."""
+    with app.app_context():
+        try:
+            return run(store, job_id, functools.partial(_work, app.extensions["rollcall_rules"]))
+        finally:
+            db.session.rollback()  # after a failure nothing is kept; after success it is committed
+            db.session.remove()
+
+
+def _work(rules, state, photos, progress):
+    spec = state["spec"]
+    teacher = db.session.get(User, state["teacher_id"])
+    if teacher is None:
+        raise NotFound("The teacher's account no longer exists.", code="no_such_teacher")
+    starts, ends = datetime.fromisoformat(spec["starts_at"]), datetime.fromisoformat(spec["ends_at"])
+    slot = Slot(spec["class_name"], starts.date(), starts.time(), ends.time())
+    session, students, results = class_photos.mark_from_photos(
+        teacher, slot, photos, rules, annotate_photos=spec["annotate"], progress=progress)
+    body = class_photos.report(session, students, results)
+    db.session.commit()
+    return body
+
+
+_worker_app = None
+
+
+def use_app(app):
+    """The app whose configuration the jobs of this process run with (set by `jobs worker`)."""
+    global _worker_app
+    _worker_app = app
+
+
+def run_photo_job(job_id):
+    """RQ's entry point for a queued class photo."""
+    if _worker_app is None:
+        raise RuntimeError("Start workers with `flask --app app jobs worker`: it loads the app and the models.")
+    try:
+        return _execute(_worker_app, _worker_app.extensions[EXTENSION].store, job_id)
+    finally:
+        with _worker_app.app_context():
+            db.engine.dispose()  # close this job's connections before the forked child exits
+
+
+def init_app(app):
+    app.extensions[EXTENSION] = PhotoJobs(app)

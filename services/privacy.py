@@ -119,9 +119,9 @@ def purge_stale_faces(retention_days, now=None):
     if retention_days <= 0:
         return []
     cutoff = (now or clock.utc_naive()) - timedelta(days=retention_days)
-    # Recognised: a record marked by selfie or class photo (read here, so check-ins write nothing more).
+    # Recognised: a record marked by selfie, class photo or kiosk (read here, so check-ins write nothing more).
     recognised_since = select(AttendanceRecord.id).where(
-        AttendanceRecord.student_id == User.id, AttendanceRecord.method.in_(("selfie", "photo")),
+        AttendanceRecord.student_id == User.id, AttendanceRecord.method.in_(("selfie", "photo", "kiosk")),
         AttendanceRecord.marked_time >= cutoff)
     stale = db.session.scalars(
         select(User).where(User.role == STUDENT, User.status != "erased",

@@ -102,7 +102,9 @@ def opens_at(session, grace_minutes):
     return session.starts_at - timedelta(minutes=grace_minutes)
 
 
-def _check_open(session, rules):
+def check_open(session, rules):
+    """Refuses (409 not_open) outside a session's check-in window: from its start minus the grace
+    period to its end, on the school's clock."""
     now = clock.local_naive(rules.timezone)
     opening = opens_at(session, rules.grace_minutes)
     if now < opening:
@@ -135,7 +137,7 @@ def check_in(student, slot, image, rules, presence_code=None):
         if not _slot_exists(slot):
             raise NotFound("There is no class session with this name, date and time.", code="no_such_class")
         raise Forbidden("You are not on the roster of this class session.", code="not_on_roster")
-    _check_open(record, rules)
+    check_open(record, rules)
     if record.status is not None:
         raise Conflict(f"Attendance is already recorded as {record.status}.", code="already_marked")
     presence.check(record.presence_secret, presence_code)

@@ -36,6 +36,13 @@ def database_url(tmp_path_factory):
     _drop_everything(url)
 
 
+@pytest.fixture(scope="session")
+def redis_url():
+    """TEST_REDIS_URL's database, for the tests marked ``redis`` (CI has Redis; deselect them
+    with -m "not redis" where none runs). A test deletes the keys it made."""
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
 @pytest.fixture
 def settings(database_url):
     """The test configuration: what differs from the defaults a deployment runs with."""
@@ -102,3 +109,14 @@ def it(app):
     token, _ = auth.issue_token(user, 3600)
     db.session.commit()
     return "it@school.test", token
+
+
+@pytest.fixture
+def school(make_user, at):
+    """At noon: a teacher (enrolled with a stranger's face) and every person in helpers.PEOPLE
+    as a student, named after their address."""
+    at(helpers.NOON)
+    teacher = make_user("teacher@school.test", TEACHER, photo=helpers.STRANGER)
+    for email, (enrolled, _) in helpers.PEOPLE.items():
+        make_user(email, photo=enrolled, name=email.split("@")[0].title())
+    return teacher

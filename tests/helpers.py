@@ -117,3 +117,21 @@ def concurrently(app, count, send):
     for thread in threads:
         thread.join()
     return sorted(statuses)
+
+
+PEOPLE = {  # email -> (enrollment photo, a different photo of the same person)
+    "obama@school.test": ("obama.jpg", "obama_2.jpg"),
+    "biden@school.test": ("biden.jpg", "biden_2.jpg"),
+    "rose@school.test": ("rose_leslie.jpg", "rose_leslie_2.jpg"),
+    "kit@school.test": ("kit_harington.jpg", "kit_harington_2.jpg"),
+    "alex@school.test": ("alex_lacamoire.jpg", "alex_lacamoire_3.jpg"),
+}
+STRANGER = "lin_manuel_miranda.png"  # never registered
+
+
+def photograph(client, teacher, *photos, **extra):
+    """mark_class_attendance with these photos (fixture names or bytes) for the START session."""
+    email, token = teacher
+    files = [(io.BytesIO(p if isinstance(p, bytes) else fixture_bytes(p)), "photo.jpg") for p in photos]
+    return post(client, "mark_class_attendance", token, teacher_email_id=email, image_file=files,
+                **slot_fields(START), **extra)

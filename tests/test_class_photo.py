@@ -8,38 +8,14 @@ from PIL import Image
 from sqlalchemy import select
 
 from models import TEACHER, AttendanceEvent, AttendanceRecord, db
-from services import detection
-from services.face_models import new_haar_cascade
+from services.faces import detection
+from services.faces.models import new_haar_cascade
 from services.faces import match_faces
-from services.images import decode, gray
-from tests.helpers import NOON, START, assert_error, create_class, fixture_bytes, post, slot_fields
-from tests.rooms import compose, face_cutout
+from services.faces.images import decode, gray
+from tests.helpers import (NOON, PEOPLE, START, STRANGER, assert_error, create_class, fixture_bytes,
+                           photograph, post, slot_fields)
+from tools.rooms import compose, face_cutout
 
-PEOPLE = {  # email -> (enrollment photo, a different photo of the same person)
-    "obama@school.test": ("obama.jpg", "obama_2.jpg"),
-    "biden@school.test": ("biden.jpg", "biden_2.jpg"),
-    "rose@school.test": ("rose_leslie.jpg", "rose_leslie_2.jpg"),
-    "kit@school.test": ("kit_harington.jpg", "kit_harington_2.jpg"),
-    "alex@school.test": ("alex_lacamoire.jpg", "alex_lacamoire_3.jpg"),
-}
-STRANGER = "lin_manuel_miranda.png"  # never registered
-
-
-@pytest.fixture
-def school(make_user, at):
-    """A teacher (enrolled with a stranger's face) and every person in PEOPLE as a student."""
-    at(NOON)
-    teacher = make_user("teacher@school.test", TEACHER, photo=STRANGER)
-    for email, (enrolled, _) in PEOPLE.items():
-        make_user(email, photo=enrolled, name=email.split("@")[0].title())
-    return teacher
-
-
-def photograph(client, teacher, *photos, **extra):
-    email, token = teacher
-    files = [(io.BytesIO(p if isinstance(p, bytes) else fixture_bytes(p)), "photo.jpg") for p in photos]
-    return post(client, "mark_class_attendance", token, teacher_email_id=email, image_file=files,
-                **slot_fields(START), **extra)
 
 
 def statuses():

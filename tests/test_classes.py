@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import event, func, select
 
 from models import TEACHER, AttendanceRecord, ClassSession, db
-from services import detection
-from services.images import decode, resized
+from services.faces import detection
+from services.faces.images import decode, resized
 from tests.helpers import (NOON, START, assert_error, check_in, concurrently, create_class, fixture_bytes, post,
                            slot_fields)
-from tests.rooms import background, compose, face_cutout, posed
+from tools.rooms import background, compose, face_cutout, posed
 
 def records():
     return db.session.scalars(select(AttendanceRecord).order_by(AttendanceRecord.id)).all()

@@ -5,7 +5,7 @@ import pytest
 
 from app import create_app
 from services import health
-from services.face_models import dlib_blas
+from services.faces.models import dlib_blas
 from tests.helpers import FACE_KEY
 
 

@@ -67,7 +67,7 @@ def register(client, path, email, name, photo):
 
 
 @pytest.fixture
-def school(client, at):
+def client_school(client, at):
     at(NOON)
     joe = register(client, "register_teacher", TEACHER, "Joe", "biden.jpg")
     rose = register(client, "register_student", ROSE, "Rose", "rose_leslie.jpg")
@@ -78,8 +78,8 @@ def school(client, at):
     return joe, rose, obama
 
 
-def test_accounts_and_their_refusals(client, school):
-    joe, rose, _ = school
+def test_accounts_and_their_refusals(client, client_school):
+    joe, rose, _ = client_school
     refused(send(client, "register_student", email_id=ROSE, passwd_hash=PASSWORD_MD5, name="Rose",
                  image=webcam("rose_leslie.jpg")), "email_taken", "already exists")
     refused(send(client, "register_student", email_id="nobody@school.test", passwd_hash=PASSWORD_MD5,
@@ -96,8 +96,8 @@ def test_accounts_and_their_refusals(client, school):
     refused(send(client, "no_such_endpoint", email_id=ROSE), "not_found", "not found")
 
 
-def test_class_creation_and_check_in_refusals(client, school):
-    joe, rose, obama = school
+def test_class_creation_and_check_in_refusals(client, client_school):
+    joe, rose, obama = client_school
     refused(joe.call("create_class", **TODAY, student_email_ids=ROSE), "class_exists", "already exists")
     refused(rose.call("mark_attendance", **TODAY, image=webcam("kit_harington.jpg")), "face_mismatch",
             "does not match your enrolled face")
@@ -113,8 +113,8 @@ def test_class_creation_and_check_in_refusals(client, school):
     refused(rose.call("mark_attendance", **TODAY), "missing_field", "Attach a photo")
 
 
-def test_a_late_registrant_checks_in(client, school):
-    joe, _, _ = school
+def test_a_late_registrant_checks_in(client, client_school):
+    joe, _, _ = client_school
     kit = register(client, "register_student", KIT, "Kit", "kit_harington.jpg")  # after the roster named him
     marked = accepted(kit.call("mark_attendance", **TODAY, image=webcam("kit_harington_2.jpg")))
     assert marked["record"]["student_email_id"] == KIT and marked["record"]["attendance_marked"] == 1
@@ -125,16 +125,16 @@ def test_a_late_registrant_checks_in(client, school):
     assert (stats["present"], stats["absent"], stats["total"]) == (1, 0, 1)
 
 
-def test_latest_class_with_a_future_session_present(client, school):
-    joe, rose, _ = school
+def test_latest_class_with_a_future_session_present(client, client_school):
+    joe, rose, _ = client_school
     accepted(rose.call("mark_attendance", **TODAY, image=webcam("rose_leslie_2.jpg")))
     latest = accepted(joe.call("get_latest_class_by_teacher"))  # the header cards: today's, not tomorrow's
     assert [(r["class_date"], r["student_email_id"], r["attendance_marked"]) for r in latest] == [
         ("2026-03-02", ROSE, 1)]
 
 
-def test_update_roster_in_both_scopes(client, school):
-    joe, rose, obama = school
+def test_update_roster_in_both_scopes(client, client_school):
+    joe, rose, obama = client_school
     accepted(rose.call("mark_attendance", **TODAY, image=webcam("rose_leslie_2.jpg")))
     upcoming = accepted(joe.call("update_roster", **TODAY, add_student_email_ids=f"{OBAMA}, alex@school.test",
                                  scope="upcoming"))
@@ -151,8 +151,8 @@ def test_update_roster_in_both_scopes(client, school):
     assert tomorrow == {OBAMA: "pending", ROSE: "pending", KIT: "not_enrolled", "alex@school.test": "not_enrolled"}
 
 
-def test_the_dashboards_read_what_they_expect(client, school):
-    joe, rose, _ = school
+def test_the_dashboards_read_what_they_expect(client, client_school):
+    joe, rose, _ = client_school
     accepted(rose.call("mark_attendance", **TODAY, image=webcam("rose_leslie_2.jpg")))
     per_session = accepted(joe.call("get_present_absent_classes_by_teacher"))
     assert per_session["COP4600|2026-03-02"]["present"] == 1 and per_session["COP4600|2026-03-02"]["total"] == 1

@@ -3,7 +3,6 @@
 The Redis tests use TEST_REDIS_URL (default redis://127.0.0.1:6379/14, as in CI) and delete
 the keys they made; deselect them with -m "not redis" where no Redis runs.
 """
-import io
 import os
 import subprocess
 import sys
@@ -14,20 +13,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-import jobs
 from models import TEACHER, AttendanceRecord, User, db
-from services import faces
-from tests.helpers import FACE_KEY, NOON, START, assert_error, create_class, fixture_bytes, post, slot_fields
+from services import faces, photo_jobs
+from tests.helpers import FACE_KEY, NOON, assert_error, create_class, fixture_bytes, photograph, post
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 ROOT = Path(__file__).resolve().parents[1]
 JOB_FIELDS = {"job_id", "status", "photos", "photos_done", "faces_found"}
 ROSTER = "obama@school.test,biden@school.test,rose@school.test,kit@school.test"
 
 
-def _redis():
+def _redis(url):
     from redis import Redis
-    return Redis.from_url(REDIS_URL)
+    return Redis.from_url(url)
 
 
 def _clean_redis(connection):
@@ -43,46 +40,30 @@ def mode(request):
 
 
 @pytest.fixture
-def settings(settings, mode):
+def settings(settings, mode, request):
     """The suite's settings, with Redis for the jobs in ``redis`` mode."""
     if mode != "redis":
         yield settings
         return
-    connection = _redis()
+    redis_url = request.getfixturevalue("redis_url")
+    connection = _redis(redis_url)
     connection.ping()  # CI has Redis at 127.0.0.1:6379; without one, run -m "not redis"
     _clean_redis(connection)
-    yield {**settings, "REDIS_URL": REDIS_URL}
+    yield {**settings, "REDIS_URL": redis_url}
     _clean_redis(connection)
-
-
-@pytest.fixture
-def school(make_user, at):
-    at(NOON)
-    teacher = make_user("teacher@school.test", TEACHER, photo="lin_manuel_miranda.png")
-    for email, photo in [("obama@school.test", "obama.jpg"), ("biden@school.test", "biden.jpg"),
-                         ("rose@school.test", "rose_leslie.jpg"), ("kit@school.test", "kit_harington.jpg")]:
-        make_user(email, photo=photo, name=email.split("@")[0].title())
-    return teacher
 
 
 @pytest.fixture
 def run_queued(app, mode, monkeypatch):
     """Runs what is queued: an RQ burst worker in this process (Redis), or nothing to do
     (the web process's own threads run the jobs)."""
-    monkeypatch.setattr(jobs, "_worker_app", app)
+    monkeypatch.setattr(photo_jobs, "_worker_app", app)
 
     def run():
         if mode == "redis":
             from rq import SimpleWorker
-            SimpleWorker([jobs.QUEUE], connection=_redis()).work(burst=True)
+            SimpleWorker([photo_jobs.QUEUE], connection=_redis(app.config["REDIS_URL"])).work(burst=True)
     return run
-
-
-def photograph(client, teacher, *photos, **extra):
-    email, token = teacher
-    files = [(io.BytesIO(p if isinstance(p, bytes) else fixture_bytes(p)), "photo.jpg") for p in photos]
-    return post(client, "mark_class_attendance", token, teacher_email_id=email, image_file=files,
-                **slot_fields(START), **extra)
 
 
 def poll(client, teacher, job_id):
@@ -137,7 +118,7 @@ def test_async_photo_answers_202_at_once_then_the_synchronous_answer(app, client
     assert synchronous.status_code == 200
     assert {k: v for k, v in done.items() if k not in JOB_FIELDS} == synchronous.get_json()
     if mode == "redis":
-        connection = _redis()
+        connection = _redis(app.config["REDIS_URL"])
         assert 0 < connection.ttl(f"rollcall:photo_job:{job['job_id']}") <= 3600
         assert not connection.exists(f"rollcall:photo_job:{job['job_id']}:photos")
 
@@ -209,7 +190,8 @@ def test_async_refuses_at_once_what_it_can_check(app, client, school, make_user,
     at(NOON.replace(hour=8))
     assert_error(photograph(client, school, "obama_biden.jpg", **{"async": "1"}), 409, "not_open")
     if mode == "redis":
-        assert list(_redis().scan_iter("rollcall:*")) == [] and list(_redis().scan_iter("rq:queue:*")) == []
+        connection = _redis(app.config["REDIS_URL"])
+        assert list(connection.scan_iter("rollcall:*")) == [] and list(connection.scan_iter("rq:queue:*")) == []
     else:
         assert app.extensions["photo_jobs"].store.pending() == 0
 
@@ -220,7 +202,8 @@ def test_a_job_whose_worker_died_reports_failed(app, client, school, mode):
     from rq.job import Job, JobStatus
     create_class(client, school, roster=ROSTER)
     job_id = photograph(client, school, "obama_biden.jpg", **{"async": "1"}).get_json()["job_id"]
-    Job.fetch(job_id, connection=_redis()).set_status(JobStatus.FAILED)  # as RQ marks a killed work horse's job
+    # as RQ marks a killed work horse's job
+    Job.fetch(job_id, connection=_redis(app.config["REDIS_URL"])).set_status(JobStatus.FAILED)
     failed = poll(client, school, job_id).get_json()
     assert failed["status"] == "failed" and failed["error"]["code"] == "job_failed"
     assert photos_left(app, job_id) == []
@@ -229,10 +212,10 @@ def test_a_job_whose_worker_died_reports_failed(app, client, school, mode):
 @pytest.mark.face
 @pytest.mark.redis
 @pytest.mark.parametrize("mode", ["redis"])
-def test_the_documented_worker_command_runs_queued_jobs(app, client, school, mode, database_url):
+def test_the_documented_worker_command_runs_queued_jobs(app, client, school, mode, database_url, redis_url):
     create_class(client, school, roster=ROSTER)
     job_id = photograph(client, school, "rose_kit.jpg", **{"async": "1"}).get_json()["job_id"]
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "SECRET_KEY": "test",
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "test",
            "FACE_KEY": FACE_KEY, "TIMEZONE": "UTC"}  # the key the test app sealed the templates with
     worker = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "jobs", "worker", "--burst"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
@@ -261,6 +244,6 @@ def test_config_show_hides_the_redis_password(settings, mode):
 def test_an_unreachable_queue_answers_503_and_queues_nothing(app, client, school, mode, monkeypatch):
     create_class(client, school, roster=ROSTER)
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:9/0")  # nothing listens on port 9
-    app.extensions["photo_jobs"] = jobs.PhotoJobs(app)
+    app.extensions["photo_jobs"] = photo_jobs.PhotoJobs(app)
     assert_error(photograph(client, school, "obama_biden.jpg", **{"async": "1"}), 503, "queue_unavailable")
     assert_error(poll(client, school, "some-job-id"), 503, "queue_unavailable")

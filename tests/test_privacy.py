@@ -1,6 +1,5 @@
 """Privacy and trust (issue 8): who may identify whom, accounts, a student's own data, audit."""
 import dataclasses
-import io
 from datetime import timedelta
 
 import numpy as np
@@ -10,9 +9,9 @@ from sqlalchemy import func, select
 import config
 from models import TEACHER, AttendanceRecord, AuditEntry, Base, ClassSession, FaceEncoding, Token, User, db
 from services import auth, faces, sealing, sessions
-from services.detection import Box
+from services.faces.detection import Box
 from tests.helpers import (FACE_KEY, NOON, PASSWORD, START, assert_error, check_in, create_class,
-                           fixture_bytes, make_session, post, slot_fields, stand_in_encoding)
+                           make_session, photograph, post, slot_fields, stand_in_encoding)
 
 
 def test_students_see_which_teacher_owns_each_record(client, make_user, at):
@@ -219,12 +218,6 @@ def test_users_erase_and_transfer_commands(app, client, make_user, at, teacher):
     assert again.exit_code != 0 and "already_erased" in again.output
 
 
-def photograph(client, teacher, photo="obama_biden.jpg"):
-    email, token = teacher
-    return post(client, "mark_class_attendance", token, teacher_email_id=email,
-                image_file=(io.BytesIO(fixture_bytes(photo)), photo), **slot_fields(START))
-
-
 @pytest.mark.face
 def test_after_delete_my_faces_class_photos_no_longer_recognise_the_student(client, make_user, at):
     at(NOON)
@@ -233,7 +226,7 @@ def test_after_delete_my_faces_class_photos_no_longer_recognise_the_student(clie
     make_user("biden@school.test", photo="biden.jpg")
     create_class(client, teacher, roster="obama@school.test,biden@school.test")
     assert post(client, "delete_my_faces", obama[1], email_id=obama[0]).status_code == 200
-    body = photograph(client, teacher).get_json()
+    body = photograph(client, teacher, "obama_biden.jpg").get_json()
     assert sorted(f["status"] for f in body["faces"]) == ["matched", "unknown"]
     assert body["present"] == ["biden@school.test"] and body["needs_review"] == []
 
@@ -318,7 +311,7 @@ def test_class_photo_recognitions_are_audited_and_shown_to_the_student(client, m
     obama = make_user("obama@school.test", photo="obama.jpg")
     biden = make_user("biden@school.test", photo="biden.jpg")
     create_class(client, teacher, roster="biden@school.test")
-    body = photograph(client, teacher).get_json()
+    body = photograph(client, teacher, "obama_biden.jpg").get_json()
     [face] = [f for f in body["faces"] if f["status"] == "matched"]
     [entry] = db.session.scalars(select(AuditEntry)).all()
     session_id = db.session.scalar(select(ClassSession.id))
@@ -380,7 +373,7 @@ def test_candidates_shown_for_review_are_audited(client, make_user, at, monkeypa
                         lambda data, max_pixels, keep_pixels: (None, [Box(1, 5, 5, 1)], [between]))
     app_rules = client.application.extensions["rollcall_rules"]
     client.application.extensions["rollcall_rules"] = dataclasses.replace(app_rules, photo_tolerance=gap + 0.01)
-    body = photograph(client, teacher).get_json()
+    body = photograph(client, teacher, "obama_biden.jpg").get_json()
     assert [f["status"] for f in body["faces"]] == ["needs_review"] and len(body["faces"][0]["candidates"]) == 2
     logged = db.session.execute(select(AuditEntry.kind, User.email).join(User, AuditEntry.subject_id == User.id)
                                 .order_by(User.email)).all()

@@ -1,9 +1,9 @@
 """Class photos with tilted heads: found and recognised like upright ones (issue 14)."""
 import pytest
 
-from tests.helpers import create_class, fixture_bytes
-from tests.rooms import compose, face_cutout, posed
-from tests.test_class_photo import PEOPLE, STRANGER, _face_at, photograph, school  # noqa: F401 (fixture)
+from tools.rooms import compose, face_cutout, posed
+from tests.helpers import PEOPLE, STRANGER, create_class, fixture_bytes, photograph
+from tests.test_class_photo import _face_at
 
 
 @pytest.mark.face

@@ -13,12 +13,16 @@ silently falls back to its slow built-in BLAS when it finds none.  This backend:
    version suffix +openblas;
 4. compiles for x86-64-v3 (AVX2, FMA) when the building machine has it: dlib's HOG detector
    then runs 2.6-3.4x faster than with the AVX-only code dlib's CMake asks for;
-5. refuses to hand back a wheel whose extension does not link libscipy_openblas.so.
+5. refuses to hand back a wheel whose extension does not link libscipy_openblas.so;
+6. keeps the wheel in the user's cache directory, keyed by everything that shapes it (dlib
+   and OpenBLAS versions, CPU target, Python ABI, this file), so a second venv on the same
+   machine installs it in seconds instead of compiling again.
 """
 import hashlib
 import os
 import platform
 import shutil
+import sysconfig
 import subprocess
 import sys
 import tarfile
@@ -44,9 +48,13 @@ def _run(cmd, **kw):
 
 
 def _download_sdist(dest):
+    # pip's hook runner tells its child which backend to load through _PYPROJECT_HOOKS_*
+    # variables; left in place they make the nested pip look for dlib's setuptools backend
+    # in this folder (pip 26.3 and newer refuse then)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("_PYPROJECT_HOOKS_")}
     _run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
           "--no-build-isolation", "--disable-pip-version-check", "-d", dest,
-          "dlib==" + DLIB_VERSION])
+          "dlib==" + DLIB_VERSION], env=env)
     name = "dlib-%s.tar.gz" % DLIB_VERSION
     path = os.path.join(dest, name)
     with open(path, "rb") as f:
@@ -125,10 +133,59 @@ def _check_wheel(wheel):
         raise RuntimeError("dlib was built without scipy-openblas32:\n" + dyn)
 
 
+def _cache_folder(march):
+    """Where this build's wheel is kept, or None when DLIB_WHEEL_CACHE=off."""
+    setting = os.environ.get("DLIB_WHEEL_CACHE", "")
+    if setting.lower() in ("0", "off", "no", "false"):
+        return None
+    root = setting or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                                   "rollcall", "dlib-wheels")
+    with open(__file__, "rb") as f:
+        recipe = hashlib.sha256(f.read()).hexdigest()[:12]
+    abi = sysconfig.get_config_var("SOABI") or sys.implementation.cache_tag
+    key = "-".join([DLIB_VERSION, OPENBLAS_REQ.split("==")[1], march.split("=")[-1] or "default", abi, recipe])
+    return os.path.join(root, key)
+
+
+def _cached_wheel(folder):
+    if not folder or not os.path.isdir(folder):
+        return None
+    wheels = [n for n in os.listdir(folder) if n.endswith(".whl")]
+    if len(wheels) != 1:
+        return None
+    path = os.path.join(folder, wheels[0])
+    try:
+        _check_wheel(path)
+    except (RuntimeError, zipfile.BadZipFile, subprocess.CalledProcessError):
+        return None
+    return path
+
+
+def _keep_in_cache(wheel, folder):
+    """Copies the wheel in under a temporary name first, so a reader never sees half of it."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        target = os.path.join(folder, os.path.basename(wheel))
+        partial = target + ".partial-%d" % os.getpid()
+        shutil.copyfile(wheel, partial)
+        os.replace(partial, target)
+    except OSError as error:  # a read-only home still installs, it just compiles next time
+        print("dlib-openblas: could not keep the wheel in %s: %s" % (folder, error), flush=True)
+
+
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     work = tempfile.mkdtemp(prefix="dlib-openblas-")
     try:
+        # fetched (and its sha256 checked) even when the wheel is cached: cheap, and it keeps
+        # the download path exercised by every install
         src = _download_sdist(os.path.join(work, "src"))
+        march = _vector_flags()
+        cache = _cache_folder(march)
+        cached = _cached_wheel(cache)
+        if cached:
+            print("dlib-openblas: reusing %s" % cached, flush=True)
+            shutil.copyfile(cached, os.path.join(wheel_directory, os.path.basename(cached)))
+            return os.path.basename(cached)
         libs = _openblas_shim(work)
         # the version becomes 20.0.1+openblas; the wheel needs the library at run time
         with open(os.path.join(src, "setup.cfg"), "w") as f:
@@ -149,7 +206,6 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         env["PKG_CONFIG_LIBDIR"] = empty      # hide a system cblas.pc / lapack.pc
         env["DLIB_USE_BLAS"] = "ON"
         env["DLIB_USE_LAPACK"] = "ON"
-        march = _vector_flags()
         if march:
             for var in ("CFLAGS", "CXXFLAGS"):
                 env[var] = (env.get(var, "") + " " + march).strip()
@@ -160,6 +216,8 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         _run([sys.executable, "setup.py", "bdist_wheel", "-d", dist], cwd=src, env=env)
         (wheel,) = os.listdir(dist)
         _check_wheel(os.path.join(dist, wheel))
+        if cache:
+            _keep_in_cache(os.path.join(dist, wheel), cache)
         shutil.move(os.path.join(dist, wheel), os.path.join(wheel_directory, wheel))
         return wheel
     finally:

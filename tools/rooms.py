@@ -10,8 +10,8 @@ import io
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from services.detection import detect_selfie
-from services.images import decode
+from services.faces.detection import detect_selfie
+from services.faces.images import decode
 
 
 def face_cutout(photo_bytes, face_width):

@@ -2,7 +2,7 @@
 
 Selfies: dlib's HOG on a bounded copy. Class photos: a 12 MP room holds faces from ~50 px
 (back row) to several hundred px wide. dlib's HOG finds faces of ~80 px and up, at a cost
-that grows with the pixels it scans: over 12 MP upsampled it takes ~10 s here. So HOG scans
+that grows with the pixels it scans: over a 12 MP photo, upsampled, it takes seconds. So HOG scans
 a copy resized to ROOM_HOG_PIXELS (a half-size copy of a 12 MP photo, an upsampled one of a
 small photo, where it then also finds small faces), and OpenCV's Haar cascade scans the full
 image for faces down to HAAR_MIN_FACE (fast, but it also fires on texture); every Haar
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from services import timing
-from services.face_processes import per_process
-from services.face_models import dlib_models, new_haar_cascade
-from services.images import gray, resized
+from services.faces.processes import per_process
+from services.faces.models import dlib_models, new_haar_cascade
+from services.faces.images import gray, resized
 
 # Selfies are detected on a copy whose longer side is at most this; faces in a selfie are
 # large, and HOG's cost grows with the pixel count.
@@ -72,8 +72,8 @@ ROTATED_HAAR_MIN_FACE = 55
 # Fewer overlapping hits than the upright pass asks for: the small turned copy gives fewer, and
 # HOG confirms every candidate anyway.
 ROTATED_HAAR_NEIGHBOURS = 3
-# Coarser steps between window sizes than the upright pass: 45% less work, same recall on the
-# tilted rooms of bench.tilt_recall.
+# Coarser steps between window sizes than the upright pass: much less work, and the same recall
+# on the tilted rooms of bench.tilt_recall.
 ROTATED_HAAR_SCALE_STEP = 1.2
 DETECT_THREADS = 3
 
@@ -200,7 +200,7 @@ def _overlap(a, b):
 
 # Spare copies of dlib's detector and of the cascade: neither is safe to share between threads,
 # so a thread takes one for each call and puts it back. Copies made before a fork (warm_up)
-# serve the forked processes too: a copy of dlib's detector takes ~0.3 s of CPU to make.
+# serve the forked processes too: a copy of dlib's detector is costly to make.
 _spare = {"hog": [], "haar": []}
 _spare_lock = threading.Lock()
 os.register_at_fork(after_in_child=lambda: globals().update(_spare_lock=threading.Lock()))
@@ -277,8 +277,7 @@ def _detect_room(pixels, on_face):
     overview_scale = min(2.0, (ROOM_HOG_PIXELS / (height * width)) ** 0.5)
     # The upright parts go first, the widest windows (the costliest part) first: their candidates
     # are most of the faces still to confirm and encode once the scans end, and that encoding
-    # (which holds the GIL) then runs beside the turned scans instead of after them
-    # (bench.room_timing: 1.71 -> 1.57 s and 1.81 -> 1.66 s).
+    # (which holds the GIL) then runs beside the turned scans instead of after them.
     upright = [pool.submit(_upright_haar_hits, gray_pixels, *part) for part in reversed(upright_haar_parts())]
     overview = pool.submit(_overview, gray_pixels, overview_scale)
     # HOG's overview finds faces from its 80 px window up, tilted ones too

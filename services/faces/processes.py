@@ -9,8 +9,7 @@ queue worker, whose jobs already run apart from any web thread) runs the call it
 
 The face process runs at the lowest priority (nice 19): when the cores are busy the reads get
 them first, and face work still gets every cycle they leave, so on idle cores a check-in is as
-fast as ever. Under bench.load on machine C, nice 19 instead of 5 took reads' p99 from 100 to
-76 ms with no fewer check-ins (README: Performance).
+fast as ever (docs/performance.md measures the difference).
 """
 import multiprocessing
 import os

@@ -1,17 +1,35 @@
-"""`flask --app app users ...`: the admin endpoints as commands, so a school can script them."""
+"""`flask --app app ...`: the commands a school's IT runs (`db upgrade` comes from Flask-Migrate).
+
+Each group below is registered by register(); each command that changes data runs its
+service calls through _run, one transaction that a refusal rolls back."""
+import csv
+import gc
+import io
+import os
 import sys
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.engine import make_url
 
-from models import ADMIN, STUDENT, TEACHER, USER_STATUSES, db
-from services import admin, audit, privacy, sealing
+from models import ADMIN, TEACHER, USER_STATUSES, Role, db
+from services import admin, audit, auth, exports, photo_jobs, privacy, roster_files, sealing, term_reports
 from services.errors import ApiError
+from services.faces.models import dlib_blas
 
+tokens = AppGroup("tokens", help="Login tokens.")
+config_group = AppGroup("config", help="The effective configuration.")
+rosters_group = AppGroup("rosters", help="Class rosters from spreadsheets.")
+reports_group = AppGroup("reports", help="Attendance across the whole school.")
 users = AppGroup("users", help="Accounts: create admins and teachers, approve, suspend, erase.")
-ROLES = {"student": STUDENT, "teacher": TEACHER, "admin": ADMIN}
+privacy_group = AppGroup("privacy", help="Biometric data: retention and the template key.")
+jobs_group = AppGroup("jobs", help="Class-photo jobs.")
+GROUPS = (tokens, config_group, rosters_group, reports_group, users, privacy_group, jobs_group)
+
+SECRET_SETTINGS = ("SECRET_KEY", "FACE_KEY")
+ROLES = {role.label: role for role in Role}
 role_option = click.option("--role", type=click.Choice(list(ROLES)), default="teacher", show_default=True,
                            help="The account's role (one email may hold a student and a teacher account).")
 name_option = click.option("--name", help="Display name (default: the part of the email before @).")
@@ -19,13 +37,9 @@ password_stdin_option = click.option("--password-stdin", is_flag=True,
                                      help="Read the password from standard input, not a prompt.")
 
 
-def _password(from_stdin):
-    if from_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-        if not password:
-            raise click.UsageError("No password on standard input.")
-        return password
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+def register(app):
+    for group in GROUPS:
+        app.cli.add_command(group)
 
 
 def _run(action):
@@ -39,11 +53,79 @@ def _run(action):
         raise click.ClickException(f"{exc.message} ({exc.code})") from None
 
 
+@tokens.command("prune")
+def prune_tokens():
+    """Delete every expired login token."""
+    removed = _run(auth.prune_expired_tokens)
+    click.echo(f"{removed} expired tokens removed.")
+
+
+def _shown(name, value):
+    if name in SECRET_SETTINGS:
+        return "********"
+    if name in ("SQLALCHEMY_DATABASE_URI", "RATELIMIT_STORAGE_URI") or (name == "REDIS_URL" and value):
+        return make_url(value).render_as_string(hide_password=True)
+    return value
+
+
+@config_group.command("show")
+def show_config():
+    """Print every Rollcall setting as this app sees it, secrets masked."""
+    import config
+
+    for name in sorted(config.effective_names()):
+        click.echo(f"{name} = {_shown(name, current_app.config[name])}")
+    click.echo(f"# dlib's BLAS: {dlib_blas()}")
+
+
+@rosters_group.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--teacher", "teacher_email", required=True, help="the class's teacher (email)")
+@click.option("--class", "class_name", required=True, help="the class name, as in its sessions")
+def import_roster(file, teacher_email, class_name):
+    """Add the students of a CSV FILE (email and optional name columns, UTF-8, ',' or ';') to every
+    session of the class that has not ended. Nothing is imported when any line is bad."""
+    data = file.read()
+    sessions, added, unknown = _run(lambda: roster_files.import_file(data, teacher_email, class_name,
+                                                                   current_app.config["TIMEZONE"]))
+    click.echo(f"{added} records added to {sessions} sessions of {class_name}.")
+    if unknown:
+        click.echo(f"{len(unknown)} emails match no student and were left out: {', '.join(unknown)}")
+
+
+@reports_group.command("below-threshold")
+@click.option("--from-date", type=click.DateTime(["%Y-%m-%d"]), help="first class date counted (YYYY-MM-DD)")
+@click.option("--to-date", type=click.DateTime(["%Y-%m-%d"]), help="last class date counted (YYYY-MM-DD)")
+def below_threshold(from_date, to_date):
+    """Print, as CSV, every student of the school whose attendance rate in a class is under
+    LOW_ATTENDANCE_THRESHOLD, lowest first."""
+    rows = term_reports.student_rates(None, current_app.config["TIMEZONE"],
+                                      current_app.config["LOW_ATTENDANCE_THRESHOLD"],
+                                      from_date=from_date and from_date.date(), to_date=to_date and to_date.date(),
+                                      only_below=True)
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(["email", "name", "class_name", "teacher_email", "held", "present", "absent", "excused", "rate %"])
+    for r in rows:
+        out.writerow([*map(exports.safe_text, (r.email, r.name, r.class_name, r.teacher_email)),
+                      r.held, r.present, r.absent, r.excused, f"{float(r.rate):.1f}"])
+    click.echo(buffer.getvalue(), nl=False)
+
+
+def _password(from_stdin):
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise click.UsageError("No password on standard input.")
+        return password
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
 def _create(role, email, name, from_stdin):
     password = _password(from_stdin)
     _run(lambda: admin.create_account(None, role, email.lower(), name or email.split("@")[0], password,
                                       current_app.config["PASSWORD_HASH"]))
-    click.echo(f"{[k for k, v in ROLES.items() if v == role][0].title()} {email.lower()} created.")
+    click.echo(f"{role.label.title()} {email.lower()} created.")
 
 
 @users.command("create-admin")
@@ -70,8 +152,7 @@ def create_teacher(email, name, password_stdin):
 def list_users(role, status):
     """List accounts: email, role, status, faces enrolled."""
     for user, faces in admin.list_users(ROLES.get(role), status):
-        role_name = admin.ROLE_NAMES[user.role]
-        click.echo(f"{user.email}\t{role_name}\t{user.status}\t{faces} faces\t{user.name}")
+        click.echo(f"{user.email}\t{Role(user.role).label}\t{user.status}\t{faces} faces\t{user.name}")
 
 
 @users.command("set-status")
@@ -112,9 +193,6 @@ def transfer_sessions(from_email, to_email):
     moved = _run(lambda: privacy.transfer_sessions(None, admin.find_user(from_email.lower(), TEACHER),
                                                    admin.find_user(to_email.lower(), TEACHER)))
     click.echo(f"{moved} sessions now belong to {to_email.lower()}.")
-
-
-privacy_group = AppGroup("privacy", help="Biometric data: retention and the template key.")
 
 
 @privacy_group.command("purge")
@@ -165,6 +243,28 @@ class _Console:
     id = None
 
 
-def register(app):
-    app.cli.add_command(users)
-    app.cli.add_command(privacy_group)
+@jobs_group.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@click.option("--name", default=None, help="Worker name (default: host and process id).")
+def worker(burst, name):
+    """Run class-photo jobs from REDIS_URL's queue (several may run, on any host)."""
+    from rq import Worker
+
+    from services import faces
+    from services.faces import processes as face_processes
+
+    app = current_app._get_current_object()
+    jobs = app.extensions[photo_jobs.EXTENSION]
+    if jobs.redis is None:
+        raise click.UsageError("Set REDIS_URL: without it class-photo jobs run inside the web process.")
+    photo_jobs.use_app(app)
+    # Loaded once here; each job runs in a forked child that shares these pages (as gunicorn's
+    # workers share the master's), and dies after it, so one bad photo cannot take the worker.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one worker per core, as gunicorn.conf.py says
+    faces.load_models()
+    db.engine.dispose()  # a forked child must not share a connection with this process
+    gc.freeze()
+    # Photos yield the cores to web workers on a shared host, as the web workers' own face
+    # processes do; on a host of its own a worker loses nothing by it.
+    os.nice(face_processes.FACE_PROCESS_NICENESS)
+    Worker([photo_jobs.QUEUE], connection=jobs.redis, name=name).work(burst=burst)

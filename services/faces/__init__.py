@@ -1,4 +1,6 @@
-"""Faces: the pipeline's entry points (bytes in, encodings out) and all face maths.
+"""The face pipeline, a package of its own: here its entry points (bytes in, encodings out) and
+the face maths; beside them images (decode, orient), detection, models (loaded once per
+process), processes (the face process) and annotation (boxes drawn on a class photo).
 
 decode (images) -> detect (detection) -> encode (dlib ResNet, from the full-resolution
 pixels) -> compare: a selfie is verified against the student's own templates, and the faces
@@ -12,11 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from services import face_processes, timing
-from services.detection import detect_room, detect_selfie, subjects, warm_up
+from services import timing
+from services.faces import processes as face_processes
+from services.faces.detection import detect_room, detect_selfie, subjects, warm_up
 from services.errors import FaceProblem
-from services.face_models import dlib_models
-from services.images import decode
+from services.faces.models import dlib_models
+from services.faces.images import decode
 
 
 class _TurnSlot:
@@ -46,9 +49,9 @@ class _TurnSlot:
                 self._held = False
 
 
-# dlib's encoder holds the GIL (~25 ms a face with OpenBLAS, ~100 ms without), so concurrent
+# dlib's encoder holds the GIL for the whole of each face, so concurrent
 # calls in one process only take turns. Under a server they run in its face process
-# (services/face_processes.py), which takes one at a time; here they queue in order of arrival,
+# (services/faces/processes.py), which takes one at a time; here they queue in order of arrival,
 # which bounds the memory of decoded photos and lets registrations wait apart (below).
 _pipeline_slot = _TurnSlot()
 # Registration is face work anyone can ask for without logging in. A registration holds this
@@ -70,7 +73,7 @@ def load_models():
     share it (the models, the detection threads' detector copies, the matcher's scipy)."""
     dlib_models()
     warm_up()
-    import scipy.optimize  # noqa: F401 - imported on first use otherwise (0.3 s of CPU)
+    import scipy.optimize  # noqa: F401 - a slow import, done once here instead of in each child
 
 
 def encode(pixels, boxes):
@@ -120,6 +123,12 @@ def probe_encodings(data, max_pixels):
 
 
 @_one_at_a_time
+def kiosk_encoding(data, max_pixels):
+    """The encoding of the largest face in a door kiosk's camera frame, or None when it shows none."""
+    return face_processes.run(_kiosk_encoding, data, max_pixels)
+
+
+@_one_at_a_time
 def room_encodings(data, max_pixels, keep_pixels=False):
     """(upright pixels if ``keep_pixels`` else None, face boxes, their encodings) of a class photo."""
     return face_processes.run(_room_encodings, data, max_pixels, keep_pixels)
@@ -144,6 +153,17 @@ def _probe_encodings(data, max_pixels):
         raise FaceProblem("No face was found in the selfie; face the camera in good light.",
                           code="no_face")
     return encode(pixels, boxes)
+
+
+def _kiosk_encoding(data, max_pixels):
+    """Only the largest face is encoded: it is the one stepping up to the camera, and the
+    people queuing behind it are neither recognised nor worth an encoder's turn."""
+    pixels = decode(data, max_pixels)
+    boxes = detect_selfie(pixels, len(data), large_first=True)
+    if not boxes:
+        return None
+    largest = max(boxes, key=lambda box: box.width * (box.bottom - box.top))
+    return encode(pixels, [largest])[0]
 
 
 def _room_encodings(data, max_pixels, keep_pixels):

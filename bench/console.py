@@ -4,7 +4,11 @@
   is on screen, and what it loads (requests and bytes);
 - one class photo (12 MP, 30 faces, as bench.class_photo builds it) from opening the page
   signed in to every box drawn, by stage: upload (until the server has queued the job),
-  processing (until the job is done), drawing (until the boxes and the summary are shown).
+  processing (until the job is done), drawing (until the boxes and the summary are shown);
+- a line of 30 students passing the door kiosk: a fake camera plays each student's probe
+  photo for 1.5 s with 0.5 s of empty corridor between them (the line passes in 60 s); for
+  each, the time from their face appearing to their name on screen, and whether anyone was
+  named wrongly or marked twice.
 
 Run: python -m bench.console [--runs 3] [--database-url URL] [--chromium /usr/bin/chromium]
 Results: printed, and bench/out/console.json.
@@ -14,7 +18,7 @@ import statistics
 import time
 from datetime import datetime, timedelta
 
-from bench.class_photo import ENROLL, build_room
+from bench.class_photo import ENROLL, PROBES, build_room, person_of
 from bench.common import DEFAULT_FACES as FACES
 from bench.common import Server, api, default_sqlite_url, register_people, reset_database, write_result
 
@@ -98,11 +102,79 @@ def class_photo(browser, base, storage, slot, image):
             "boxes": boxes, "summary": summary}
 
 
+LINE = 30
+SEGMENT_FRAMES, GAP_FRAMES, FPS = 3, 1, 2  # 1.5 s of each face, then 0.5 s of an empty corridor: 60 s
+
+
+def kiosk_video(path):
+    """The line as a .y4m: probe photos (people repeat: 5 are enrolled) with a gap between them."""
+    from tests.camera import i420, write_y4m
+
+    gap = i420(None)
+    frames, people = [], []
+    for i in range(LINE):
+        probe = PROBES[i % len(PROBES)]
+        people.append(person_of(probe))
+        frames += [i420((FACES / "probe" / probe).read_bytes())] * SEGMENT_FRAMES + [gap] * GAP_FRAMES
+    write_y4m(path, frames, fps=FPS)
+    return people
+
+
+WATCH_JS = """() => {
+  const video = document.querySelector('video');
+  window.benchStart = performance.now() - video.currentTime * 1000;  // when the file began to play
+  window.benchAnswers = [];
+  new MutationObserver(() => {
+    const big = document.querySelector('.kiosk-big');
+    if (big) benchAnswers.push([performance.now() - benchStart, big.textContent,
+                                document.querySelector('.kiosk-small')?.textContent || '']);
+  }).observe(document.querySelector('.kiosk-answer'), {childList: true, subtree: true});
+}"""
+
+
+def kiosk_line(driver, args, base, storage, slot, people):
+    """Per student: ms from their first frame to their name on screen (None: never shown)."""
+    from bench.common import OUT
+
+    browser = driver.chromium.launch(executable_path=args.chromium, headless=True, args=[
+        *ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={OUT / 'kiosk-line.y4m'}"])
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, timezone_id="UTC",
+                                  storage_state=storage, base_url=base)
+    context.grant_permissions(["camera"], origin=base)
+    page = context.new_page()
+    page.goto(f"/#/kiosk?{query(slot)}")
+    page.wait_for_function("() => document.querySelector('video')?.currentTime > 0", timeout=30000)
+    page.evaluate(WATCH_JS)
+    segment = (SEGMENT_FRAMES + GAP_FRAMES) / FPS * 1000
+    loop = segment * LINE
+    offset = page.evaluate("() => performance.now() - benchStart")  # the file may be mid-way already
+    page.wait_for_timeout(loop + 3000)
+    answers = page.evaluate("() => benchAnswers")
+    browser.close()
+    # The file loops: student i appears at i * segment + k * loop; take each one's first
+    # appearance after the page began to watch.
+    shown, wrong = [], []
+    for i, person in enumerate(people):
+        appears = i * segment
+        while appears < offset:
+            appears += loop
+        named = [t for t, name, _ in answers if appears <= t < appears + segment and name == person]
+        others = [name for t, name, _ in answers if appears <= t < appears + segment
+                  and name not in (person, "Not recognised")]
+        shown.append(named[0] - appears if named else None)
+        wrong += others
+    marked = [name for _, name, small in answers if small == "Marked present"]
+    twice = sorted({name for name in marked if marked.count(name) > 1})
+    return shown, wrong + [f"{name} marked twice" for name in twice], answers
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--database-url", default=None, help="default: a SQLite file under bench/out")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--only", choices=("pages", "photo", "kiosk"), default=None, help="one part alone")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -133,8 +205,8 @@ def main():
                  "class photo": (f"/#/photo?{query(first)}", "input[type=file]"),
                  "presence code": (f"/#/presence?{query(first)}", "img.qr:not([hidden])"),
                  "the term": ("/#/term", "form")}
-        paints = {}
-        for name, (path, ready) in pages.items():
+        paints, photos = {}, []
+        for name, (path, ready) in pages.items() if args.only in (None, "pages") else ():
             state = {"cookies": [], "origins": []} if name == "sign in" else storage
             cold = [measure_page(browser, base, state, path, ready, warm=False) for _ in range(args.runs)]
             warm = [measure_page(browser, base, state, path, ready, warm=True) for _ in range(args.runs)]
@@ -145,8 +217,7 @@ def main():
                   f"{cold[0]['bytes'] / 1024:.0f} KiB of files ({cold[0]['transferred'] / 1024:.0f} KiB on the wire)",
                   flush=True)
 
-        photos = []
-        for run in range(args.runs):
+        for run in range(args.runs if args.only in (None, "photo") else 0):
             slot = todays_slot(f"Bench photo {run}")
             api(server.port, "create_class", teacher_token, teacher_email_id="t@bench.test",
                 student_email_ids=roster, **slot)
@@ -156,9 +227,27 @@ def main():
                   f"{p['upload_ms']:.0f} + processing {p['processing_ms']:.0f} + drawing {p['drawing_ms']:.0f}; "
                   f"{p['boxes']} boxes, {p['summary']}", flush=True)
         browser.close()
-    print(f"class photo median: {statistics.median(p['total_ms'] for p in photos):.0f} ms "
-          f"({len(placed)} faces, 4000x3000, {len(image) / 1e6:.1f} MB)")
-    write_result("console.json", {"pages": paints, "class_photo": photos})
+
+        shown, wrong, people = [], [], []
+        if args.only not in (None, "kiosk"):
+            write_result("console.json", {"pages": paints, "class_photo": photos})
+            return
+        line_slot = todays_slot("Bench kiosk")
+        api(server.port, "create_class", teacher_token, teacher_email_id="t@bench.test", student_email_ids=roster,
+            **line_slot)
+        from bench.common import OUT
+        people = kiosk_video(OUT / "kiosk-line.y4m")
+        shown, wrong, answers = kiosk_line(driver, args, base, storage, line_slot, people)
+    named = [ms for ms in shown if ms is not None]
+    print(f"kiosk line of {LINE} ({len(set(people))} people, so the rest are repeats): {len(named)} named within "
+          f"their 2 s; face to name median {statistics.median(named):.0f} ms, worst {max(named):.0f} ms; "
+          f"named wrongly: {wrong or 'nobody'}" if named else f"kiosk line: nobody named ({answers[:5]})")
+    if photos:
+        print(f"class photo median: {statistics.median(p['total_ms'] for p in photos):.0f} ms "
+              f"({len(placed)} faces, 4000x3000, {len(image) / 1e6:.1f} MB)")
+    write_result("console.json", {"pages": paints, "class_photo": photos,
+                                  "kiosk_line": {"face_to_name_ms": shown, "named_wrongly": wrong,
+                                                 "people": people, "answers": answers}})
 
 
 if __name__ == "__main__":

@@ -16,11 +16,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from sqlalchemy import select
 
 from models import TEACHER, AttendanceEvent, AttendanceRecord, ClassSession, User, db
 from services import presence
+from tests.camera import i420, write_y4m
 from tests.helpers import NOON, START, fixture_bytes, make_session, slot_fields
 
 pytestmark = pytest.mark.browser
@@ -45,21 +45,6 @@ def _unavailable():
     return None
 
 
-def write_y4m(photo, path, size=(640, 480), frames=2):
-    """A fake camera's video: the fixture photo letterboxed to ``size`` as raw I420 frames."""
-    image = Image.open(io.BytesIO(fixture_bytes(photo))).convert("RGB")
-    image.thumbnail(size)
-    canvas = Image.new("RGB", size, (40, 40, 40))
-    canvas.paste(image, ((size[0] - image.width) // 2, (size[1] - image.height) // 2))
-    y, cb, cr = canvas.convert("YCbCr").split()
-    half = (size[0] // 2, size[1] // 2)
-    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
-    with open(path, "wb") as out:
-        out.write(f"YUV4MPEG2 W{size[0]} H{size[1]} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            out.write(b"FRAME\n" + planes)
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     reason = _unavailable()
@@ -70,7 +55,7 @@ def browser(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     camera = tmp_path_factory.mktemp("camera") / "obama.y4m"
-    write_y4m("obama_2.jpg", camera)
+    write_y4m(camera, [i420(fixture_bytes("obama_2.jpg"))] * 2)
     with sync_playwright() as driver:
         launched = driver.chromium.launch(executable_path=CHROMIUM, headless=True,
                                           args=[*LAUNCH_ARGS, f"--use-file-for-fake-video-capture={camera}"])

@@ -163,7 +163,8 @@ export function render(view, params) {
     if (Date.now() > showingUntil && answer.childElementCount) replace(answer);
     hint.textContent = mean(picture) < DARK ? "It is dark here: more light helps the camera."
       : "Stand in front of the camera and look at it for a moment.";
-    if (inFlight || Date.now() < blockedUntil || Date.now() < showingUntil) return;
+    // A line at the door: the next student's frame may go while the last name is still shown.
+    if (inFlight || Date.now() < blockedUntil) return;
     if (steadyFor >= STEADY_CHECKS && difference(picture, lastSent) >= NEW_SCENE) send(picture);
   };
 

@@ -408,6 +408,8 @@ def test_a_class_photo_boxes_every_face_and_a_review_face_is_settled_in_one_tap(
     page.get_by_text("1 of 3 on the roster present").wait_for()
     assert records()["obama@school.test"] == ("present", "manual")
     other = page.locator(".face-item.needs_review").first
+    choices = other.get_by_label(re.compile("Someone else on the roster")).locator("option").all_inner_texts()
+    assert sorted(choices) == ["obama@school.test", "rose@school.test"]  # not the one already proposed
     other.get_by_role("button", name="Not in this class").click()
     assert page.locator(".face-item.needs_review").count() == 0
     assert page.locator("svg.boxes g.confirmed").count() == 1

@@ -177,9 +177,9 @@ export function render(view, params) {
         const itemProblem = alertBox();
         const yes = h("button", { type: "button", className: "primary" }, best ? `Yes, ${best.name} is here` : "Mark present");
         const others = [...(face.candidates || []).map((c) => c.student_email_id), ...emails]
-          .filter((email, i, all) => all.indexOf(email) === i);
+          .filter((email, i, all) => all.indexOf(email) === i && email !== best?.student_email_id);
         const choice = h("select", {}, others.map((email) => h("option", { value: email }, email)));
-        const pick = h("button", { type: "button" }, "Mark this student present");
+        const pick = h("button", { type: "button" }, "Mark the chosen student present");
         const no = h("button", { type: "button" }, "Not in this class");
         item.append(best ? h("span", {}, "Is this ", h("strong", {}, best.name), ` (${best.student_email_id})?`) : "Who is this?",
           h("div", { className: "actions" }, best ? yes : null, no),
@@ -193,8 +193,9 @@ export function render(view, params) {
     };
 
     const reviewHint = h("p", { className: "hint" });
+    const heading = h("h2", { tabindex: -1 }, "Result");
     replace(result,
-      h("h2", {}, "Result"),
+      heading,
       answer.roster_empty ? h("p", { className: "alert error" }, answer.SUCCESS) : null,
       summary,
       reviewHint,
@@ -206,6 +207,8 @@ export function render(view, params) {
       list,
       h("p", {}, h("a", { className: "button", href: slots.link("session", slot) }, "See the whole roster")));
     redraw();
+    heading.scrollIntoView({ block: "start" });
+    heading.focus({ preventScroll: true });
   };
 
   return () => {

@@ -25,9 +25,9 @@ def target(fields):
 LIST_TYPE = d.ACCOUNT_TYPE.but(required=False, description="Only accounts of this type: 0 student, 1 teacher, "
                                "2 admin.")
 LIST_STATUS = d.Field("status", "choice", "Only accounts with this status.", "pending_approval", required=False,
-                      options=USER_STATUSES, max_length=40)
+                      options=USER_STATUSES, max_length=d.MAX_CHOICE)
 ACTION = d.Field("action", "choice", "approve (a teacher awaiting approval), suspend or reactivate.", "approve",
-                 options=tuple(admin.ACTIONS), max_length=40)
+                 options=tuple(admin.ACTIONS), max_length=d.MAX_CHOICE)
 
 
 @endpoint(bp, "/admin_list_users", role=ADMIN, email_field="email_id", takes=(LIST_TYPE, LIST_STATUS, *d.PAGE),

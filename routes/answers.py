@@ -153,11 +153,14 @@ ERASED = Schema("Erased", obj({
 
 # -- attendance records ---------------------------------------------------------------------
 
+# A teacher's listings also show the roster's invited emails (no student account yet): no
+# id, status not_enrolled, never marked.
 RECORD = Schema("AttendanceRecord", obj({
-    "id": INTEGER, "class_name": STRING, "student_email_id": EMAIL, "teacher_email_id": EMAIL,
+    "id": {**nullable(INTEGER), "description": "null for an invited email"}, "class_name": STRING,
+    "student_email_id": EMAIL, "teacher_email_id": EMAIL, "teacher_name": STRING,
     "attendance_marked": {**ZERO_ONE, "description": "1 when present"}, "class_date": DATE,
     "start_time": HHMM, "end_time": HHMM, "marked_time": nullable(DATETIME), "create_datetime": DATETIME,
-    "status": one_of(*STATUSES, "pending"), "method": nullable(METHOD),
+    "status": one_of(*STATUSES, "pending", "not_enrolled"), "method": nullable(METHOD),
     "distance": nullable({**NUMBER, "description": "face distance of a selfie or photo marking"})}))
 RECORDS = array(RECORD)
 RECORD_CHANGED = Schema("RecordChanged", obj({"SUCCESS": STRING, "record": RECORD}))

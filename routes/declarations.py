@@ -63,6 +63,7 @@ MAX_FLAG = 5
 MAX_INTEGER = 12
 MAX_DATE = 10
 MAX_TIME = 8
+MAX_CHOICE = 40  # a choice is one of a few short words; anything longer is refused unread
 
 EMAIL_ID = Field("email_id", "email", "The caller's email address (lower-cased).", STUDENT_EMAIL, max_length=MAX_EMAIL)
 TEACHER_EMAIL_ID = Field("teacher_email_id", "email", "The teacher's email address; must be the token's owner.",
@@ -110,7 +111,7 @@ REVIEW = Field("review", description="The review's text.", example="Check-in too
 USER_TYPE = Field("user_type", "integer", "1 teacher, 0 student, 2 admin; when given it must match the "
                   "token's account.", 0, required=False, minimum=0, maximum=2, max_length=MAX_INTEGER)
 STATUS = Field("status", "choice", "The student's status in this session.", "present",
-               options=("present", "absent", "excused"), max_length=40)
+               options=("present", "absent", "excused"), max_length=MAX_CHOICE)
 NOTE = Field("note", description="Why the status was changed (kept in the history).",
              example="Doctor's note.", required=False, max_length=1000)
 ASYNC = Field("async", "flag", "1: answer 202 at once with a job_id, and read the result from get_photo_job.",

@@ -29,7 +29,8 @@ class Fields:
     ``declared`` (name -> routes.declarations.Field) is what the endpoint declared: a field's
     limits, whether it is required and its aliases come from there, and reading a field the
     endpoint did not declare (or as another kind) raises LookupError, a programming error
-    that answers 500. A view may only make a declared-optional field required (``required``)."""
+    that answers 500. A view may still require an optional field (``required=True``) when its
+    other fields make it necessary (a teacher's export names its class; a student's need not)."""
 
     def __init__(self, declared):
         self.declared = declared

@@ -58,17 +58,20 @@ status below lists the codes it can carry. A refused request changes nothing.
 
 @functools.lru_cache(maxsize=1)
 def error_codes():
-    """status -> sorted codes, from every ``SomeApiError("...", code="...")`` in services/
-    and routes/, every ``error(status, "code", ...)`` in routes/errors.py, and the codes
-    the error handlers give HTTP errors. A status also raised with a code computed at run
-    time (``code=self.code``) gets OPEN_CODES in its list: its list is not complete."""
+    """status -> sorted codes, from every ``SomeApiError("...", code="...")`` in the project's
+    modules (the top level, services/ and routes/, subpackages too), every ``error(status,
+    "code", ...)`` in routes/errors.py, and the codes the error handlers give HTTP errors.
+    A status also raised with a code computed at run time (``code=self.code``) gets
+    OPEN_CODES in its list: its list is not complete."""
     classes = {c.__name__: c for c in _subclasses(service_errors.ApiError)}
     found = {}
 
     def add(status, code):
         found.setdefault(status, set()).add(code)
 
-    for path in sorted((ROOT / "services").glob("*.py")) + sorted((ROOT / "routes").glob("*.py")):
+    sources = [*sorted(ROOT.glob("*.py")), *sorted((ROOT / "services").rglob("*.py")),
+               *sorted((ROOT / "routes").rglob("*.py"))]
+    for path in sources:
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
                 continue

@@ -51,7 +51,8 @@ def mark_attendance(fields, student):
 
 
 SCOPE = d.Field("scope", "choice", "session: this session only; upcoming: this one and every later session "
-                "of the same class_name.", "session", required=False, options=rosters.SCOPES, max_length=40)
+                "of the same class_name.", "session", required=False, options=rosters.SCOPES,
+                max_length=d.MAX_CHOICE)
 
 
 @endpoint(bp, "/update_roster", role=TEACHER,

@@ -48,7 +48,7 @@ EXPORT = d.Declaration(
             d.STUDENT_EMAIL_ID.but(required=False, description="A student's email address; must be the token's "
                                    "owner."),
             d.Field("format", "choice", "csv (the default) or xlsx.", "csv", required=False,
-                    options=exports.FORMATS, max_length=40),
+                    options=exports.FORMATS, max_length=d.MAX_CHOICE),
             d.OPTIONAL_CLASS_NAME.but(description="The class (required of a teacher; a student may leave it out "
                                       "for all their classes)."), *RANGE),
     content={mimetype.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}

@@ -166,7 +166,7 @@ class Fields:
                 pass
         raise BadInput(f"The field {name} must be a time as HH:MM.", code="bad_field")
 
-    def choice(self, name, required=None):
+    def choice(self, name, *, required=None):
         options = self._spec(name, "choice").options
         value = self.text(name, required, kind="choice")
         if value is not None and value.lower() not in options:

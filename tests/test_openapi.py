@@ -9,7 +9,7 @@ from openapi_spec_validator import validate
 from models import TEACHER
 from routes.answers import SUCCESS
 from routes.common import endpoint
-from routes.declarations import describe
+from routes.declarations import Field, describe
 from routes.openapi import DOCS_ASSETS, error_codes
 from tests.helpers import assert_error, post, slot_fields, START
 
@@ -139,6 +139,8 @@ def test_an_endpoint_must_declare_its_fields_and_answer(settings):
             return {}
     with pytest.raises(TypeError, match="returns or content"):
         endpoint(bp, "/answers_nothing", role=TEACHER, takes=(), returns=None)
+    with pytest.raises(ValueError, match="max_length"):  # every text field states its limit
+        Field("comment")
 
     @bp.get("/export/<int:job_id>.csv")
     def export(job_id):

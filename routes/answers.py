@@ -11,7 +11,7 @@ import operator
 from models import STATUSES, STUDENT, USER_STATUSES
 from routes.common import rules
 from routes.declarations import STUDENT_EMAIL
-from services import accounts, clock
+from services import accounts, clock, presence
 
 # -- schema building blocks -----------------------------------------------------------------
 
@@ -245,7 +245,18 @@ def counts_json(row):
 
 
 TIME_RECORDS = array(obj({"email_id": EMAIL, "time": nullable(DATETIME)}))
+
+
+def time_record_json(r):
+    return {"email_id": r.email, "time": local_instant(r.marked_time)}
+
+
 LATEST_RECORDS = array(obj({"class_name": STRING, "class_date": DATE, "marked": ZERO_ONE}))
+
+
+def latest_record_json(r):
+    return {"class_name": r.class_name, "class_date": r.class_date.isoformat(),
+            "marked": 1 if r.status == "present" else 0}
 
 # -- class sessions -------------------------------------------------------------------------
 
@@ -285,6 +296,15 @@ PRESENCE_CODE = Schema("PresenceCode", obj({
     "step_seconds": {**INTEGER, "minimum": 1},
     "qr_png_base64": {"type": "string", "format": "byte", "description": "with qr=1: the code as a QR image"}},
     required=("presence_code", "valid_for_seconds", "step_seconds")))
+
+
+def presence_code_json(current):
+    """The room's current code (services.presence.current_code()), with its QR image when made."""
+    answer = {"presence_code": current.code, "valid_for_seconds": current.seconds_left,
+              "step_seconds": presence.STEP_SECONDS}
+    if current.qr_png is not None:
+        answer["qr_png_base64"] = presence.qr_base64(current.qr_png)
+    return answer
 
 # -- histories ------------------------------------------------------------------------------
 
@@ -424,5 +444,15 @@ ATTENDANCE_REPORT = Schema("AttendanceReport", obj({
         "held": COUNT, "present": COUNT, "absent": COUNT, "excused": COUNT,
         "rate": {**nullable(NUMBER), "description": "percent present of the sessions held, one decimal"},
         "below_threshold": BOOLEAN}))}))
+
+
+def attendance_report_json(class_name, from_date, to_date, threshold, rows):
+    """services.term_reports.student_rates() for the range asked (None: open)."""
+    return {"class_name": class_name, "from_date": from_date and from_date.isoformat(),
+            "to_date": to_date and to_date.isoformat(), "threshold": threshold,
+            "students": [{"student_email_id": r.email, "name": r.name, "class_name": r.class_name,
+                          "held": r.held, "present": r.present, "absent": r.absent, "excused": r.excused,
+                          "rate": None if r.rate is None else round(float(r.rate), 1),
+                          "below_threshold": bool(r.below)} for r in rows]}
 HEALTH = Schema("Health", obj({"status": one_of("ok"), "database": one_of("ok"), "models": one_of("loaded"),
                                "blas": {**STRING, "description": "the BLAS dlib's encoder runs on"}}))

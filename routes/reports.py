@@ -2,7 +2,8 @@
 from models import STUDENT, TEACHER
 import routes.answers as a
 import routes.declarations as d
-from routes.answers import counts_json, local_instant, records_json, teacher_records_json
+from routes.answers import (counts_json, latest_record_json, records_json, teacher_records_json,
+                            time_record_json)
 from routes.common import api_blueprint, endpoint, rules
 from services import reports
 
@@ -38,7 +39,7 @@ def get_student_class_record(fields, teacher):
 @endpoint(bp, "/get_attendance_time_records", role=TEACHER, takes=(), returns=a.TIME_RECORDS,
           summary="The latest 100 markings in the teacher's sessions")
 def get_attendance_time_records(fields, teacher):
-    return [{"email_id": r.email, "time": local_instant(r.marked_time)} for r in reports.latest_markings(teacher)]
+    return [time_record_json(r) for r in reports.latest_markings(teacher)]
 
 
 @endpoint(bp, "/get_marked_attendance", role=STUDENT, takes=d.PAGE, returns=a.RECORDS,
@@ -66,9 +67,7 @@ def get_student_stats(fields, student):
 
 
 def _latest_records(student):
-    return [{"class_name": r.class_name, "class_date": r.class_date.isoformat(),
-             "marked": 1 if r.status == "present" else 0}
-            for r in reports.latest_student_records(student)]
+    return [latest_record_json(r) for r in reports.latest_student_records(student)]
 
 
 @endpoint(bp, "/get_student_attendance_time_records", role=STUDENT, takes=(), returns=a.LATEST_RECORDS,

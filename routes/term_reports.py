@@ -7,6 +7,7 @@ from flask import Response, current_app
 from models import TEACHER
 import routes.answers as a
 import routes.declarations as d
+from routes.answers import attendance_report_json
 from routes.common import api_blueprint, bearer_token, endpoint, rules
 from routes.fields import Fields
 from services import auth, exports, term_reports
@@ -76,16 +77,12 @@ def export_attendance():
     return _attachment(exports.render(grid, file_format), exports.filename(grid, who, file_format), file_format)
 
 
-def _rate(value):
-    return None if value is None else round(float(value), 1)
-
-
 export_attendance.api_declaration = EXPORT
 
 
 @endpoint(bp, "/get_attendance_report", role=TEACHER, takes=(d.OPTIONAL_CLASS_NAME.but(
               description="One class; without it, every student below LOW_ATTENDANCE_THRESHOLD in any class."),
-          *RANGE), returns=a.ATTENDANCE_REPORT, errors=(404,),
+          *RANGE), returns=a.ATTENDANCE_REPORT,
           summary="Each student's attendance rate over a term, against LOW_ATTENDANCE_THRESHOLD")
 def get_attendance_report(fields, teacher):
     class_name = fields.text("class_name")
@@ -93,8 +90,4 @@ def get_attendance_report(fields, teacher):
     threshold = current_app.config["LOW_ATTENDANCE_THRESHOLD"]
     rows = term_reports.student_rates(teacher, rules().timezone, threshold, class_name, from_date, to_date,
                                       only_below=class_name is None)
-    return {"class_name": class_name, "from_date": from_date and from_date.isoformat(),
-            "to_date": to_date and to_date.isoformat(), "threshold": threshold,
-            "students": [{"student_email_id": r.email, "name": r.name, "class_name": r.class_name,
-                          "held": r.held, "present": r.present, "absent": r.absent, "excused": r.excused,
-                          "rate": _rate(r.rate), "below_threshold": bool(r.below)} for r in rows]}
+    return attendance_report_json(class_name, from_date, to_date, threshold, rows)

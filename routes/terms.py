@@ -3,7 +3,7 @@ may require (get_presence_code)."""
 from models import TEACHER
 import routes.answers as a
 import routes.declarations as d
-from routes.answers import session_json
+from routes.answers import presence_code_json, session_json
 from routes.common import api_blueprint, endpoint
 from routes.roster_input import roster_emails
 from services import presence, schedules, sessions
@@ -38,9 +38,4 @@ def create_schedule(fields, teacher):
           errors=(404, 409), summary="The presence code to show in the room now (it changes every step_seconds)")
 def get_presence_code(fields, teacher):
     session = sessions.teacher_session(teacher, fields.slot())
-    current = presence.current_code(session, with_qr=fields.flag("qr"))
-    answer = {"presence_code": current.code, "valid_for_seconds": current.seconds_left,
-              "step_seconds": presence.STEP_SECONDS}
-    if current.qr_png is not None:
-        answer["qr_png_base64"] = presence.qr_base64(current.qr_png)
-    return answer
+    return presence_code_json(presence.current_code(session, with_qr=fields.flag("qr")))

@@ -60,6 +60,42 @@ def test_no_two_project_modules_import_each_other():
     assert [m for m in graph if reaches(m, m, set())] == []
 
 
+def _route_modules():
+    """routes/ modules that register endpoints (they define a blueprint ``bp``); the others
+    (answers, declarations, fields, common, errors, limits, json_output, uploads,
+    roster_input...) are helpers they share."""
+    found = set()
+    for path in (ROOT / "routes").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        if any(isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "bp" for t in node.targets)
+               for node in tree.body):
+            found.add(f"routes.{path.stem}")
+    return found
+
+
+def test_no_route_module_imports_another():
+    """A route module builds its answers from routes/answers.py and reads its fields through
+    the shared helpers, never through another route module; the helpers import no route
+    module either, so nothing reaches one route module from another. Only the package's
+    __init__ (which registers the blueprints) imports them all."""
+    graph = _project_imports()
+    routes = _route_modules()
+    assert {"routes.accounts", "routes.sessions", "routes.admin", "routes.openapi"} <= routes
+    assert "routes.answers" in graph and "routes.answers" not in routes
+
+    def reachable(start):
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph[todo.pop()] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        return seen
+
+    for name in sorted(graph):
+        if name.startswith("routes.") and name != "routes":
+            assert reachable(name) & routes <= {name}, (name, sorted(reachable(name) & routes))
+
+
 def test_routes_leave_face_work_and_numpy_to_the_services():
     graph = _project_imports()
     for name in graph:

@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy.engine import make_url
 
 from models import ADMIN, TEACHER, USER_STATUSES, Role, db
 from services import admin, audit, auth, exports, photo_jobs, privacy, roster_files, sealing, term_reports
@@ -28,7 +27,6 @@ privacy_group = AppGroup("privacy", help="Biometric data: retention and the temp
 jobs_group = AppGroup("jobs", help="Class-photo jobs.")
 GROUPS = (tokens, config_group, rosters_group, reports_group, users, privacy_group, jobs_group)
 
-SECRET_SETTINGS = ("SECRET_KEY", "FACE_KEY")
 ROLES = {role.label: role for role in Role}
 role_option = click.option("--role", type=click.Choice(list(ROLES)), default="teacher", show_default=True,
                            help="The account's role (one email may hold a student and a teacher account).")
@@ -60,21 +58,13 @@ def prune_tokens():
     click.echo(f"{removed} expired tokens removed.")
 
 
-def _shown(name, value):
-    if name in SECRET_SETTINGS:
-        return "********"
-    if name in ("SQLALCHEMY_DATABASE_URI", "RATELIMIT_STORAGE_URI") or (name == "REDIS_URL" and value):
-        return make_url(value).render_as_string(hide_password=True)
-    return value
-
-
 @config_group.command("show")
 def show_config():
     """Print every Rollcall setting as this app sees it, secrets masked."""
     import config
 
     for name in sorted(config.effective_names()):
-        click.echo(f"{name} = {_shown(name, current_app.config[name])}")
+        click.echo(f"{name} = {config.shown(name, current_app.config[name])}")
     click.echo(f"# dlib's BLAS: {dlib_blas()}")
 
 

@@ -196,6 +196,20 @@ SETTINGS = (
             "seconds a class-photo job's answer is kept after it finished; its photos are deleted once it ran", int),
 )
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
+SECRET_SETTINGS = ("SECRET_KEY", "FACE_KEY")
+# Settings whose value is a URL that may carry a password.
+URL_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "RATELIMIT_STORAGE_URI", "REDIS_URL")
+
+
+def shown(config_key, value):
+    """A setting's value as it may be shown to a person (`config show`, admin_get_settings):
+    secrets masked, a password inside a URL hidden."""
+    if config_key in SECRET_SETTINGS:
+        return "********"
+    if config_key in URL_SETTINGS and value:
+        from sqlalchemy.engine import make_url
+        return make_url(value).render_as_string(hide_password=True)
+    return value
 
 
 def effective_names():

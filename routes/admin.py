@@ -1,4 +1,6 @@
 """The school's administrators: accounts and the audit log (TEACHER_SIGNUP, README Privacy)."""
+from flask import current_app
+
 from models import ADMIN, TEACHER, USER_STATUSES
 import routes.answers as a
 import routes.declarations as d
@@ -98,3 +100,9 @@ def admin_transfer_sessions(fields, caller):
     to_teacher = admin.find_user(fields.email("to_email_id"), TEACHER)
     moved = privacy.transfer_sessions(caller, from_teacher, to_teacher)
     return {"SUCCESS": f"{moved} sessions now belong to {to_teacher.email}.", "sessions": moved}
+
+
+@endpoint(bp, "/admin_get_settings", role=ADMIN, email_field="email_id", takes=(), returns=a.SETTINGS,
+          summary="The school's settings as the server runs them, secrets masked (as `flask config show`)")
+def admin_get_settings(fields, caller):
+    return a.settings_json(current_app.config)

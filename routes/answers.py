@@ -151,6 +151,28 @@ ERASED = Schema("Erased", obj({
     "placeholder_email_id": {**STRING, "description": "admin_erase_user: the address the account now has"}},
     required=("SUCCESS", "templates", "records", "attendance")))
 
+SETTING_VALUE = {"anyOf": [STRING, NUMBER, BOOLEAN, array(STRING)], "nullable": True,
+                 "description": "as the running app reads it (secrets masked, a URL's password hidden)"}
+SETTINGS = Schema("Settings", obj({"settings": array(obj({
+    "name": {**STRING, "description": "the environment variable", "example": "TEACHER_SIGNUP"},
+    "config_key": {**STRING, "description": "the app configuration key it becomes"},
+    "value": SETTING_VALUE,
+    "default": {**STRING, "description": "what runs when it is unset"},
+    "meaning": STRING}))}))
+
+
+def settings_json(app_config):
+    """Every declared setting with its effective value, masked as `flask config show` masks it."""
+    import config
+
+    def plain(value):
+        return list(value) if isinstance(value, (tuple, list)) else value
+
+    return {"settings": [{"name": s.name, "config_key": s.config_key,
+                          "value": plain(config.shown(s.config_key, app_config.get(s.config_key))),
+                          "default": s.default, "meaning": s.meaning} for s in config.SETTINGS]}
+
+
 # -- attendance records ---------------------------------------------------------------------
 
 # A teacher's listings also show the roster's invited emails (no student account yet): no

@@ -157,3 +157,26 @@ def test_users_commands(app, client):
     assert missing.exit_code != 0 and "no_such_user" in missing.output
     assert db.session.scalar(select(User.role).where(User.email == "it@school.test")) == ADMIN
     assert STUDENT not in set(db.session.scalars(select(User.role)))
+
+
+@pytest.mark.settings(TEACHER_SIGNUP="closed", LOW_ATTENDANCE_THRESHOLD=60.0, FACE_RETENTION_DAYS=30,
+                      SECRET_KEY="a-secret-nobody-may-read")
+def test_an_admin_reads_the_schools_settings_with_the_secrets_masked(client, it, app):
+    answer = admin_call(client, it, "admin_get_settings")
+    assert answer.status_code == 200
+    settings = {s["name"]: s for s in answer.get_json()["settings"]}
+    assert settings["TEACHER_SIGNUP"]["value"] == "closed" and settings["TEACHER_SIGNUP"]["default"] == "approval"
+    assert settings["LOW_ATTENDANCE_THRESHOLD"]["value"] == 60.0
+    assert settings["FACE_RETENTION_DAYS"]["value"] == 30 and "privacy purge" in settings["FACE_RETENTION_DAYS"]["meaning"]
+    assert settings["ERASE_ATTENDANCE"]["value"] is False
+    for secret in ("SECRET_KEY", "FACE_KEY"):
+        assert settings[secret]["value"] == "********"
+    text = answer.get_data(as_text=True)
+    assert app.config["SECRET_KEY"] not in text and app.config["FACE_KEY"] not in text
+    assert settings["DATABASE_URL"]["config_key"] == "SQLALCHEMY_DATABASE_URI"
+
+
+def test_only_an_admin_reads_the_settings(client, make_user):
+    email, token = make_user("teacher@school.test", TEACHER)
+    assert_error(post(client, "admin_get_settings", token, email_id=email), 403, "wrong_role")
+    assert_error(post(client, "admin_get_settings", email_id=email), 401, "token_missing")

@@ -78,14 +78,16 @@ function signedOut(error) {
 }
 
 // call("get_class_attendance", {class_name, ...}, {button}) -> the answer's JSON.
-// The teacher's email is added as teacher_email_id unless the fields name it.
+// The caller's email is added as teacher_email_id (a teacher) or email_id (a student or an
+// admin: student endpoints take email_id as student_email_id) unless the fields name it.
 // options.button: disabled (and aria-busy) while the request runs.
 // options.quiet: for polls: no connection bar, a ConnectionLost is thrown instead.
 // options.raw: resolve with the Response itself (downloads).
 export function call(path, fields = {}, options = {}) {
   const who = auth.current();
   const all = { ...fields };
-  if (who && !("teacher_email_id" in all) && !options.anonymous) all.teacher_email_id = who.email;
+  const owner = who && who.role !== "teacher" ? "email_id" : "teacher_email_id";
+  if (who && !(owner in all) && !options.anonymous) all[owner] = who.email;
   const button = options.button;
   if (button) {
     button.disabled = true;

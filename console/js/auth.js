@@ -1,20 +1,26 @@
-// Who is signed in: the teacher's email, name and token, kept in this browser only.
-// localStorage, so the projector and kiosk windows the teacher opens are signed in too.
+// Who is signed in: the email, name, token and role (teacher, student or admin), kept in this
+// browser only. localStorage, so the projector and kiosk windows the teacher opens are signed in too.
 
 const KEY = "rollcall.teacher";
 
 export function current() {
   try {
     const saved = JSON.parse(localStorage.getItem(KEY) || "null");
-    return saved && saved.token && saved.email ? saved : null;
+    return saved && saved.token && saved.email ? { role: "teacher", ...saved } : null;
   } catch {
     return null;
   }
 }
 
-export function remember(email, name, token) {
-  localStorage.setItem(KEY, JSON.stringify({ email, name, token }));
+export function remember(email, name, token, role = "teacher") {
+  localStorage.setItem(KEY, JSON.stringify({ email, name, token, role }));
 }
+
+// Each role's first page.
+export const HOME = { teacher: "today", admin: "admin", student: "mine" };
+
+// The login answer's user_type as the console names roles.
+export const ROLE_OF_TYPE = { 0: "student", 1: "teacher", 2: "admin" };
 
 export function forget() {
   localStorage.removeItem(KEY);

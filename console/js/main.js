@@ -8,16 +8,27 @@ import * as photo from "./pages/photo.js";
 import * as presence from "./pages/presence.js";
 import * as kiosk from "./pages/kiosk.js";
 import * as term from "./pages/term.js";
+import * as admin from "./pages/admin.js";
+import * as audit from "./pages/audit.js";
+import * as settings from "./pages/settings.js";
 
-const PAGES = { signin, today, session, photo, presence, kiosk, term };
+const PAGES = { signin, today, session, photo, presence, kiosk, term, admin, audit, settings };
+const HOME = auth.HOME;
+// A page that exports no roles is a teacher's.
+const rolesOf = (page) => page.roles || ["teacher"];
 let leave = null; // the current page's clean-up (timers, camera)
 
 function route() {
   const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
-  let name = path || "today";
-  if (!PAGES[name]) name = "today";
+  const role = auth.current()?.role || "teacher";
+  let name = path || HOME[role];
+  if (!PAGES[name]) name = HOME[role];
   if (name !== "signin" && !auth.current()) {
     location.hash = "#/signin";
+    return;
+  }
+  if (name !== "signin" && !rolesOf(PAGES[name]).includes(role)) {
+    location.hash = `#/${HOME[role]}`;
     return;
   }
   if (typeof leave === "function") leave();
@@ -26,6 +37,7 @@ function route() {
   const view = document.getElementById("view");
   document.body.classList.toggle("bare", Boolean(page.bare));
   document.body.classList.toggle("signed-out", !auth.current());
+  for (const link of document.querySelectorAll("[data-role]")) link.hidden = !link.dataset.role.split(" ").includes(role);
   for (const link of document.querySelectorAll("[data-nav]")) {
     if (link.dataset.nav === name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");

@@ -1,0 +1,251 @@
+"""The administrator's and the student's pages of the console in a real browser, with the
+teachers' console's harness (tests/test_console.py): Debian's Chromium through Playwright, the
+app on a free port, axe-core on every page, screenshots at 375 and 1280 px in tests/screenshots/.
+"""
+import csv
+import io
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from models import ADMIN, STUDENT, TEACHER, AttendanceRecord, AuditEntry, ClassSession, FaceEncoding, User, db
+from services import presence
+from tests.helpers import NOON, START, fixture_bytes, make_session
+from tests.test_console import PASSWORD, browser, check_accessibility, page, screenshots, server  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+ROLE_LABELS = {TEACHER: "Teacher", STUDENT: "Student", ADMIN: "Administrator"}
+FIRST_HEADING = {TEACHER: "Today's classes", STUDENT: "By class", ADMIN: "Teachers waiting for approval"}
+
+
+def sign_in_as(page, email, role):
+    page.goto("/#/signin")
+    page.get_by_role("radio", name=ROLE_LABELS[role]).check()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name=FIRST_HEADING[role]).wait_for()
+
+
+def sign_out(page):
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("heading", name="Sign in to Rollcall").wait_for()
+
+
+def user(email, role):
+    db.session.expire_all()
+    return db.session.scalar(select(User).where(User.email == email, User.role == role))
+
+
+def set_status(email, role, status):
+    account = user(email, role)
+    account.status = status
+    db.session.commit()
+
+
+def nav_links(page):
+    return [link.inner_text() for link in page.get_by_role("navigation", name="Main").get_by_role("link").all()
+            if link.is_visible()]
+
+
+# -- sign-in routes by role ------------------------------------------------------------------
+
+
+def test_the_sign_in_page_opens_each_roles_pages(page, make_user, it):
+    make_user("obama@school.test", name="Barack")
+    make_user("teacher@school.test", TEACHER, name="Ms Teacher")
+    page.goto("/")
+    page.get_by_role("group", name="I am signing in as").wait_for()
+    assert page.get_by_role("radio", name="Teacher").is_checked()  # the default, as before
+    check_accessibility(page, "signin-roles")
+    screenshots(page, "signin-roles")
+
+    page.get_by_label("Email").fill("obama@school.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()  # a student's email, signing in as a teacher
+    page.get_by_role("alert").filter(has_text="Wrong email or password.").wait_for()
+
+    sign_in_as(page, "it@school.test", ADMIN)
+    page.goto("/#/today")  # a teacher's page is not an administrator's: back to the admin's first page
+    page.get_by_role("heading", name="Accounts").wait_for()
+    assert "#/admin" in page.url
+    sign_out(page)
+    assert page.get_by_role("radio", name="Administrator").is_checked()  # the last role, remembered
+
+    sign_in_as(page, "it@school.test", ADMIN)
+    assert nav_links(page) == ["Accounts", "Audit log", "Settings"]
+    sign_out(page)
+    sign_in_as(page, "teacher@school.test", TEACHER)
+    assert nav_links(page) == ["Today", "The term"]
+
+
+# -- the administrator ------------------------------------------------------------------------
+
+
+def test_an_admin_approves_a_pending_teacher_who_then_signs_in(page, make_user, it):
+    make_user("new@school.test", TEACHER, name="New Teacher")
+    make_user("other@school.test", TEACHER, name="Other Applicant")
+    set_status("new@school.test", TEACHER, "pending_approval")
+    set_status("other@school.test", TEACHER, "pending_approval")
+    page.goto("/")
+    page.get_by_role("radio", name="Teacher").check()
+    page.get_by_label("Email").fill("new@school.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("alert").filter(has_text="approv").wait_for()  # the server's sentence
+
+    sign_in_as(page, "it@school.test", ADMIN)
+    waiting = page.get_by_role("list", name="Teachers waiting for approval")
+    waiting.get_by_text("new@school.test").wait_for()
+    assert waiting.get_by_role("listitem").count() == 2
+    check_accessibility(page, "admin-accounts")
+    screenshots(page, "admin-accounts")
+    waiting.get_by_role("button", name="Approve: new@school.test").click()
+    page.get_by_role("status").filter(has_text="new@school.test is now active.").wait_for()
+    waiting.get_by_role("button", name="Refuse: other@school.test").click()
+    page.get_by_role("status").filter(has_text="other@school.test is now suspended.").wait_for()
+    page.get_by_text("No teacher is waiting.").wait_for()
+    assert user("new@school.test", TEACHER).status == "active"
+    assert user("other@school.test", TEACHER).status == "suspended"
+
+    sign_out(page)
+    sign_in_as(page, "new@school.test", TEACHER)
+    page.get_by_text("Signed in as New Teacher.").wait_for()
+
+
+def test_an_admin_finds_accounts_suspends_reactivates_and_moves_sessions(page, make_user, it):
+    make_user("obama@school.test", name="Barack")
+    make_user("biden@school.test", name="Joe")
+    make_user("teacher@school.test", TEACHER, name="Ms Leaving")
+    make_user("next@school.test", TEACHER, name="Mr Next")
+    make_session("teacher@school.test", ["obama@school.test"], starts=START)
+    make_session("teacher@school.test", ["obama@school.test"], starts=START + timedelta(days=1))
+    sign_in_as(page, "it@school.test", ADMIN)
+    accounts = page.get_by_role("list", name="Accounts", exact=True)
+    page.get_by_text("5 of 5 accounts.").wait_for()
+    page.get_by_label("Role").select_option(label="Student")
+    page.get_by_text("2 of 5 accounts.").wait_for()
+    page.get_by_label("Name or email").fill("bar")
+    page.get_by_text("1 of 5 accounts.").wait_for()
+    assert "obama@school.test" in accounts.inner_text() and "biden" not in accounts.inner_text()
+
+    accounts.get_by_role("button", name="Suspend: obama@school.test").click()
+    page.get_by_role("status").filter(has_text="obama@school.test is now suspended.").wait_for()
+    page.get_by_label("Status").select_option(label="Suspended")
+    accounts.get_by_role("button", name="Reactivate: obama@school.test").click()
+    page.get_by_role("status").filter(has_text="obama@school.test is now active.").wait_for()
+    assert user("obama@school.test", STUDENT).status == "active"
+
+    page.get_by_label("Name or email").fill("")
+    page.get_by_label("Role").select_option(label="Teacher")
+    page.get_by_label("Status").select_option(label="Any status")
+    accounts.get_by_role("button", name="Move sessions: teacher@school.test").click()
+    page.get_by_label("Move every session of teacher@school.test to").select_option("next@school.test")
+    page.get_by_role("button", name="Move the sessions").click()
+    page.get_by_role("status").filter(has_text="2 sessions now belong to next@school.test.").wait_for()
+    db.session.expire_all()
+    owners = {s.teacher_id for s in db.session.scalars(select(ClassSession))}
+    assert owners == {user("next@school.test", TEACHER).id}
+    screenshots(page, "admin-filtered")
+
+
+def test_an_admin_erases_a_student_and_the_students_sessions_show_the_pseudonym(page, make_user, it):
+    make_user("obama@school.test", name="Barack")
+    make_user("biden@school.test", name="Joe")
+    make_user("teacher@school.test", TEACHER, name="Ms Teacher")
+    make_session("teacher@school.test", ["obama@school.test", "biden@school.test"], starts=START)
+    student_id = user("obama@school.test", STUDENT).id
+    sign_in_as(page, "it@school.test", ADMIN)
+    page.get_by_label("Name or email").fill("obama")
+    accounts = page.get_by_role("list", name="Accounts", exact=True)
+    accounts.get_by_role("button", name="Erase: obama@school.test").click()
+    confirm = page.get_by_role("group", name="Erase obama@school.test?")
+    text = confirm.inner_text()
+    assert "Deleted: its face templates" in text and "pseudonymised" in text and "erased-student-" in text
+    check_accessibility(page, "admin-erase-confirm")
+    screenshots(page, "admin-erase-confirm")
+    confirm.get_by_role("button", name="Erase obama@school.test for good").click()
+    placeholder = f"erased-student-{student_id}@erased.invalid"
+    done = page.get_by_role("status").filter(has_text=placeholder)
+    done.wait_for()
+    assert "1 attendance records pseudonymised" in done.inner_text()
+    db.session.expire_all()
+    assert db.session.scalar(select(FaceEncoding).where(FaceEncoding.user_id == student_id)) is None
+    assert db.session.scalar(select(AttendanceRecord).where(AttendanceRecord.student_id == student_id)) is not None
+
+    sign_out(page)
+    sign_in_as(page, "teacher@school.test", TEACHER)
+    page.get_by_role("link", name="Roster: Math 101, 11:55").click()
+    page.get_by_role("row", name=re.compile(re.escape(placeholder))).wait_for()
+    assert "obama@school.test" not in page.inner_text("main")
+
+
+def test_the_audit_log_filters_pages_and_downloads_as_csv(page, make_user, it):
+    make_user("obama@school.test", name="Barack")
+    admin_id = user("it@school.test", ADMIN).id
+    student_id = user("obama@school.test", STUDENT).id
+    for day in range(30):  # 30 exports by the student over March, one a day, then one by the admin on a student
+        db.session.add(AuditEntry(at=NOON - timedelta(days=day), kind="export", actor_id=student_id, subject_id=student_id))
+    db.session.add(AuditEntry(at=NOON - timedelta(days=40), kind="erase.faces", actor_id=admin_id, subject_id=student_id,
+                              detail=json.dumps({"templates": 1})))
+    db.session.commit()
+    sign_in_as(page, "it@school.test", ADMIN)
+    page.get_by_role("link", name="Audit log").click()
+    page.get_by_role("heading", name="Audit log").wait_for()
+    table = page.get_by_role("table", name="Audit entries")
+    page.get_by_text(re.compile(r"Entries 1–25")).wait_for()
+    check_accessibility(page, "admin-audit")
+    screenshots(page, "admin-audit")
+
+    page.get_by_label("Action").fill("export")
+    page.get_by_label("About (email)").fill("obama@school.test")
+    page.get_by_label("Whose account").select_option(label="Student")
+    page.get_by_role("button", name="Show entries").click()
+    page.get_by_text("Entries 1–25 of 30.").wait_for()
+    page.get_by_role("button", name="Older entries").click()
+    page.get_by_text("Entries 26–30 of 30.").wait_for()
+    assert page.get_by_role("button", name="Older entries").is_disabled()
+    assert table.get_by_role("row").count() == 1 + 5
+
+    page.get_by_label("From (date)").fill("2026-02-27")
+    page.get_by_label("To (date)").fill("2026-03-01")
+    page.get_by_role("button", name="Show entries").click()
+    page.get_by_text("Entries 1–3 of 3.").wait_for()
+
+    page.get_by_label("Action").fill("")
+    page.get_by_label("From (date)").fill("")
+    page.get_by_label("To (date)").fill("")
+    page.get_by_label("Done by (email)").fill("it@school.test")
+    page.get_by_label("Their account").select_option(label="Administrator")
+    page.get_by_label("About (email)").fill("")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download as CSV").click()
+    saved = download.value
+    assert re.fullmatch(r"rollcall-audit-\d{4}-\d{2}-\d{2}\.csv", saved.suggested_filename)
+    rows = list(csv.DictReader(io.StringIO(Path(saved.path()).read_text())))
+    kinds = [row["kind"] for row in rows]
+    assert "erase.faces" in kinds and "export" not in kinds and "admin.read_audit" in kinds
+    db.session.expire_all()
+    by_admin = db.session.scalars(select(AuditEntry).where(AuditEntry.actor_id == admin_id)).all()
+    assert len(rows) == len(by_admin) - 1  # each entry once; the download's own read comes after it
+    erased = next(row for row in rows if row["kind"] == "erase.faces")
+    assert erased["subject_email_id"] == "obama@school.test" and json.loads(erased["detail"]) == {"templates": 1}
+
+
+@pytest.mark.settings(TEACHER_SIGNUP="closed", LOW_ATTENDANCE_THRESHOLD=60.0, SECRET_KEY="a-secret-for-the-settings-page")
+def test_the_settings_page_shows_the_day_to_day_settings_read_only(page, it):
+    sign_in_as(page, "it@school.test", ADMIN)
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_text("Only administrators create teacher accounts.").wait_for()
+    page.get_by_text("A student under 60% is flagged in the attendance report").wait_for()
+    assert "a-secret-for-the-settings-page" not in page.content()
+    page.get_by_text("Every setting", exact=True).click()
+    page.get_by_role("row", name=re.compile(r"SECRET_KEY \*{8}")).wait_for()
+    assert page.locator("input, select, textarea").count() == 0
+    check_accessibility(page, "admin-settings")
+    screenshots(page, "admin-settings")

@@ -70,12 +70,13 @@ def test_the_sign_in_page_opens_each_roles_pages(page, make_user, it):
     page.get_by_role("button", name="Sign in").click()  # a student's email, signing in as a teacher
     page.get_by_role("alert").filter(has_text="Wrong email or password.").wait_for()
 
-    sign_in_as(page, "it@school.test", ADMIN)
-    page.goto("/#/today")  # a teacher's page is not an administrator's: back to the admin's first page
-    page.get_by_role("heading", name="Accounts").wait_for()
-    assert "#/admin" in page.url
+    sign_in_as(page, "obama@school.test", STUDENT)
+    assert nav_links(page) == ["My attendance", "Check in", "My faces", "My data"]
+    page.goto("/#/today")  # a teacher's page is not a student's: back to the student's first page
+    page.get_by_role("heading", name="My attendance").wait_for()
+    assert "#/mine" in page.url
     sign_out(page)
-    assert page.get_by_role("radio", name="Administrator").is_checked()  # the last role, remembered
+    assert page.get_by_role("radio", name="Student").is_checked()  # the last role, remembered
 
     sign_in_as(page, "it@school.test", ADMIN)
     assert nav_links(page) == ["Accounts", "Audit log", "Settings"]
@@ -249,3 +250,93 @@ def test_the_settings_page_shows_the_day_to_day_settings_read_only(page, it):
     assert page.locator("input, select, textarea").count() == 0
     check_accessibility(page, "admin-settings")
     screenshots(page, "admin-settings")
+
+
+# -- the student ---------------------------------------------------------------------------------
+
+
+def test_a_student_sees_attendance_by_class_with_counts_records_and_a_chart(page, make_user):
+    make_user("obama@school.test", name="Barack")
+    make_user("teacher@school.test", TEACHER, name="Ms Teacher")
+    for days, name in ((14, "Biology"), (9, "Biology"), (7, "Biology"), (2, "Biology"), (1, "History"), (0, "History")):
+        make_session("teacher@school.test", ["obama@school.test"], starts=NOON - timedelta(days=days, hours=2), name=name)
+    db.session.expire_all()
+    records = db.session.scalars(select(AttendanceRecord).join(ClassSession).order_by(ClassSession.starts_at)).all()
+    for record, status in zip(records, ("present", "present", "absent", "excused", "present", None)):
+        if status:
+            record.status, record.method = status, "manual"
+            record.marked_time = NOON.replace(tzinfo=None) if status == "present" else None
+    db.session.commit()
+    sign_in_as(page, "obama@school.test", STUDENT)
+    page.get_by_text("60% present: 3 present, 2 absent, 1 excused.").wait_for()  # History today: over, unmarked
+    biology = page.get_by_role("list", name="My classes").get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name="Biology"))
+    assert "67% present" in biology.first.inner_text()
+    counts = page.get_by_role("list", name="Counts for Biology").inner_text()
+    assert re.search(r"2\s+present", counts) and re.search(r"1\s+absent", counts) and re.search(r"1\s+excused", counts)
+    assert page.get_by_role("list", name="Latest records of Biology").get_by_role("listitem").count() == 4
+    assert page.get_by_role("img", name=re.compile("week by week over 3 weeks")).is_visible()
+    check_accessibility(page, "student-attendance")
+    screenshots(page, "student-attendance")
+
+
+@pytest.mark.face
+def test_a_student_checks_in_with_the_camera_adds_a_face_downloads_the_export_and_deletes_the_account(page, make_user):
+    make_user("teacher@school.test", TEACHER, photo="lin_manuel_miranda.png", name="Ms Teacher")
+    make_user("obama@school.test", photo="obama.jpg", name="Barack")
+    make_session("teacher@school.test", ["obama@school.test"], starts=START)
+    session = db.session.scalar(select(ClassSession))
+    presence.require_code([session])
+    db.session.commit()
+    sign_in_as(page, "obama@school.test", STUDENT)
+    page.get_by_role("link", name="Check in").first.click()
+    page.get_by_role("radio", name=re.compile("Math 101")).wait_for()
+    assert page.get_by_role("radio", name=re.compile("Math 101")).is_checked()
+    page.wait_for_function("() => document.querySelector('video').videoWidth > 0")
+    check_accessibility(page, "student-checkin")
+    screenshots(page, "student-checkin")
+    page.get_by_role("button", name="Check in", exact=True).click()
+    page.get_by_role("status").filter(has_text="The presence code is needed").wait_for(timeout=60000)
+    assert page.evaluate("document.activeElement.name") == "presence_code"
+    page.get_by_label("Presence code shown in the room").fill(presence.current_code(session).code)
+    page.get_by_role("button", name="Check in", exact=True).click()
+    page.get_by_role("status").filter(has_text="You are marked present in Math 101.").wait_for(timeout=60000)
+    db.session.expire_all()
+    record = db.session.scalar(select(AttendanceRecord))
+    assert (record.status, record.method) == ("present", "selfie")
+    screenshots(page, "student-checked-in")
+
+    page.get_by_role("link", name="My faces").click()
+    page.get_by_text("1 of 10 faces enrolled.").wait_for()
+    page.get_by_label("Or choose a photo of your face").set_input_files(
+        {"name": "me.jpg", "mimeType": "image/jpeg", "buffer": fixture_bytes("obama_2.jpg")})
+    page.get_by_role("button", name="Add this face").click()
+    page.get_by_role("status").filter(has_text="Face added: 2 enrolled now.").wait_for(timeout=60000)
+    assert page.get_by_role("list", name="Enrolled faces").get_by_role("listitem").count() == 2
+    check_accessibility(page, "student-faces")
+    screenshots(page, "student-faces")
+
+    page.get_by_role("link", name="My data").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download my data").click()
+    saved = download.value
+    exported = json.loads(Path(saved.path()).read_text())
+    assert exported["profile"]["email_id"] == "obama@school.test" and exported["faces"]["count"] == 2
+    assert [r["status"] for r in exported["records"]] == ["present"]
+    page.get_by_text(f"Downloaded {saved.suggested_filename}").wait_for()
+    check_accessibility(page, "student-data")
+    screenshots(page, "student-data")
+
+    page.get_by_label("Your password, to confirm").fill("not my password")
+    page.get_by_label("I understand this cannot be undone").check()
+    page.get_by_role("button", name="Delete my account").click()
+    page.get_by_role("alert").filter(has_text="Wrong password").wait_for()
+    page.get_by_label("Your password, to confirm").fill(PASSWORD)
+    page.get_by_role("button", name="Delete my account").click()
+    page.get_by_role("heading", name="Your account is deleted").wait_for()
+    assert "Your 1 attendance records were kept under a pseudonym." in page.inner_text("main")
+    db.session.expire_all()
+    assert db.session.scalar(select(User).where(User.email == "obama@school.test")) is None
+    assert db.session.scalar(select(AttendanceRecord)).status == "present"  # kept, now under the pseudonym
+    page.get_by_role("link", name="Back to the sign-in page").click()
+    page.get_by_role("heading", name="Sign in to Rollcall").wait_for()

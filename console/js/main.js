@@ -11,8 +11,12 @@ import * as term from "./pages/term.js";
 import * as admin from "./pages/admin.js";
 import * as audit from "./pages/audit.js";
 import * as settings from "./pages/settings.js";
+import * as mine from "./pages/mine.js";
+import * as checkin from "./pages/checkin.js";
+import * as faces from "./pages/faces.js";
+import * as mydata from "./pages/mydata.js";
 
-const PAGES = { signin, today, session, photo, presence, kiosk, term, admin, audit, settings };
+const PAGES = { signin, today, session, photo, presence, kiosk, term, admin, audit, settings, mine, checkin, faces, mydata };
 const HOME = auth.HOME;
 // A page that exports no roles is a teacher's.
 const rolesOf = (page) => page.roles || ["teacher"];

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from models import ADMIN, STUDENT, TEACHER, AttendanceRecord, AuditEntry, ClassSession, FaceEncoding, User, db
-from services import presence
+from services import corrections, presence, sessions
 from tests.helpers import NOON, START, fixture_bytes, make_session
 from tests.test_console import PASSWORD, browser, check_accessibility, page, screenshots, server  # noqa: F401
 
@@ -113,6 +113,17 @@ def test_an_admin_approves_a_pending_teacher_who_then_signs_in(page, make_user, 
     page.get_by_text("No teacher is waiting.").wait_for()
     assert user("new@school.test", TEACHER).status == "active"
     assert user("other@school.test", TEACHER).status == "suspended"
+
+    page.get_by_text("Create a teacher account").click()
+    page.get_by_label("Teacher's name").fill("Made Here")
+    page.get_by_label("Teacher's email").fill("made@school.test")
+    page.get_by_label("First password").fill("short")
+    page.get_by_role("button", name="Create the teacher").click()
+    page.get_by_role("alert").filter(has_text="at least 8 characters").wait_for()
+    page.get_by_label("First password").fill(PASSWORD)
+    page.get_by_role("button", name="Create the teacher").click()
+    page.get_by_role("status").filter(has_text="Teacher made@school.test created").wait_for()
+    assert user("made@school.test", TEACHER).status == "active"
 
     sign_out(page)
     sign_in_as(page, "new@school.test", TEACHER)
@@ -278,6 +289,34 @@ def test_a_student_sees_attendance_by_class_with_counts_records_and_a_chart(page
     assert page.get_by_role("img", name=re.compile("week by week over 3 weeks")).is_visible()
     check_accessibility(page, "student-attendance")
     screenshots(page, "student-attendance")
+
+
+def test_a_student_deletes_their_faces_and_reads_what_was_done_with_their_data(page, make_user):
+    make_user("obama@school.test", name="Barack")
+    make_user("teacher@school.test", TEACHER, name="Ms Teacher")
+    yesterday = NOON - timedelta(days=1)
+    make_session("teacher@school.test", ["obama@school.test"], starts=yesterday)
+    slot = sessions.Slot("Math 101", yesterday.date(), yesterday.time(), (yesterday + timedelta(hours=1)).time())
+    corrections.set_status(user("teacher@school.test", TEACHER), slot, "obama@school.test", "excused", "Doctor's note")
+    db.session.commit()
+    sign_in_as(page, "obama@school.test", STUDENT)
+    page.get_by_role("link", name="Check in").first.click()
+    page.get_by_text("No class is open for check-in right now.").wait_for()
+    page.get_by_role("link", name="My faces").click()
+    page.get_by_text("1 of 10 faces enrolled.").wait_for()
+    page.get_by_role("button", name="Delete all my faces").click()
+    page.get_by_role("button", name="Yes, delete every face").click()
+    page.get_by_text("No face enrolled").wait_for()
+    assert page.get_by_role("status").filter(has_text="1 face templates erased").is_visible()
+    db.session.expire_all()
+    student_id = user("obama@school.test", STUDENT).id
+    assert db.session.scalar(select(FaceEncoding).where(FaceEncoding.user_id == student_id)) is None
+    page.get_by_role("link", name="My data").click()
+    done = page.get_by_role("list", name="What was done with my data")
+    done.get_by_text("Your faces were deleted").wait_for()
+    done.get_by_text("You downloaded your data").first.wait_for()  # the faces page reads the enrolments from the export
+    assert "Math 101 on 2026-03-01: not marked → excused (“Doctor's note”)" in done.inner_text()
+    check_accessibility(page, "student-data-audit")
 
 
 @pytest.mark.face

@@ -5,6 +5,7 @@
 import * as api from "../api.js";
 import * as auth from "../auth.js";
 import { ROLE_LABEL, STATUS_LABEL, when } from "../people.js";
+import { md5Hex } from "../md5.js";
 import { alertBox, field, h, replace, showAlert } from "../dom.js";
 
 export const title = "Accounts";
@@ -61,8 +62,42 @@ export function render(view) {
     problem, notice,
     h("section", { "aria-labelledby": "pending-heading" },
       h("h2", { id: "pending-heading" }, "Teachers waiting for approval"), pendingList),
+    createForm(),
     h("section", { "aria-labelledby": "all-heading" },
       h("h2", { id: "all-heading" }, "Every account"), filters, count, allList, more));
+
+  // A teacher the administrator creates is active at once (admin_create_teacher), without a
+  // face: they sign in with this password and should change it.
+  function createForm() {
+    const name = h("input", { type: "text", name: "name", autocomplete: "off", maxlength: 200, required: true });
+    const email = h("input", { type: "email", name: "email", autocomplete: "off", required: true });
+    const password = h("input", { type: "password", name: "password", autocomplete: "new-password", required: true, minlength: 8 });
+    const create = h("button", { type: "submit", className: "primary" }, "Create the teacher");
+    const formProblem = alertBox();
+    const form = h("form", { novalidate: true },
+      field("Teacher's name", name), field("Teacher's email", email),
+      field("First password", password, "Tell it to the teacher in person; at least 8 characters."),
+      formProblem, create);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      showAlert(formProblem, "");
+      if (!name.value.trim() || !email.value.trim() || password.value.length < 8) {
+        showAlert(formProblem, "Give a name, an email address and a password of at least 8 characters.");
+        return;
+      }
+      try {
+        const answer = await api.call("admin_create_teacher", { user_email_id: email.value.trim(), name: name.value.trim(),
+          passwd_hash: md5Hex(password.value) }, { button: create });
+        form.reset();
+        say(answer.SUCCESS);
+        await loadAll();
+        notice.focus();
+      } catch (error) {
+        showAlert(formProblem, error.message);
+      }
+    });
+    return h("details", { className: "card" }, h("summary", {}, "Create a teacher account"), form);
+  }
 
   let accounts = [];
   let activeTeachers = [];

@@ -4,12 +4,52 @@
 import * as api from "../api.js";
 import * as auth from "../auth.js";
 import { md5Hex } from "../md5.js";
-import { saveFile } from "../people.js";
+import { saveFile, when } from "../people.js";
 import { alertBox, field, h, replace, showAlert } from "../dom.js";
 import { today } from "../slot.js";
 
 export const title = "My data";
 export const roles = ["student"];
+const SHOWN = 20; // entries of "what was done with my data" per page
+const WHAT = {
+  recognition: "Your face was recognised", "recognition.candidate": "Your face may have been seen (a class photo)",
+  export: "You downloaded your data", "erase.faces": "Your faces were deleted", "purge.faces": "Your faces were deleted after a long absence",
+  "admin.approve": "An administrator approved your account", "admin.suspend": "An administrator suspended your account",
+  "admin.reactivate": "An administrator reactivated your account", "admin.read_audit": "An administrator read the audit log about you",
+};
+const STATUS_WORDS = { present: "present", absent: "absent", excused: "excused" };
+
+// get_my_audit: what was done with the student's data, and every change of their records.
+function ownAudit() {
+  const list = h("ul", { className: "records", "aria-label": "What was done with my data" });
+  const more = h("button", { type: "button" }, "Show more");
+  const problem = alertBox();
+  let offset = 0;
+  const load = async () => {
+    try {
+      const answer = await api.call("get_my_audit", { limit: SHOWN, offset }, { button: more });
+      offset += SHOWN;
+      const items = [
+        ...answer.audit.map((e) => ({ at: e.at, text: `${WHAT[e.kind] || e.kind}${e.class_name ? ` in ${e.class_name}` : ""}`,
+          by: e.actor_email_id })),
+        ...answer.changes.map((c) => ({ at: c.at, text: `${c.class_name} on ${c.class_date}: ${STATUS_WORDS[c.from_status] || "not marked"} → ` +
+          `${STATUS_WORDS[c.to_status] || "not marked"}${c.note ? ` (“${c.note}”)` : ""}`, by: c.by })),
+      ].sort((a, b) => b.at.localeCompare(a.at));
+      if (!items.length && offset === SHOWN) list.append(h("li", {}, "Nothing yet."));
+      list.append(...items.map((i) => h("li", {}, h("span", {}, when(i.at)), h("span", {}, i.text),
+        i.by ? h("span", { className: "hint" }, `by ${i.by}`) : null)));
+      more.hidden = answer.audit.length < SHOWN && answer.changes.length < SHOWN;
+    } catch (error) {
+      showAlert(problem, error.message);
+    }
+  };
+  more.addEventListener("click", load);
+  load();
+  return h("section", { className: "card", "aria-labelledby": "audit-heading" },
+    h("h2", { id: "audit-heading" }, "What was done with my data"),
+    h("p", { className: "hint" }, "Recognitions of your face, downloads, erasures, administrators' actions and every change of your attendance, newest first."),
+    problem, list, more);
+}
 
 export function render(view) {
   const problem = alertBox();
@@ -35,6 +75,7 @@ export function render(view) {
       h("p", {}, "Everything Rollcall keeps about you, in one file: your profile, your attendance records and their " +
         "history, your teachers, and when your faces were enrolled (the face templates themselves are never handed out)."),
       problem, download, downloaded),
+    ownAudit(),
     eraseForm);
 
   download.addEventListener("click", async () => {

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 PASSWORD = "password"  # tests.helpers.PASSWORD is its MD5, as the original client sends it
-WIDTHS = {"phone": (375, 740), "laptop": (1280, 800)}
+WIDTHS = {"phone": (375, 740), "tablet": (768, 1024), "laptop": (1280, 800)}
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--no-first-run", "--use-fake-device-for-media-stream",
                "--use-fake-ui-for-media-stream"]
@@ -113,11 +113,11 @@ def check_accessibility(page, name):
 
 
 def screenshots(page, name):
-    """The page at phone and laptop widths, then back to the phone."""
+    """The page at phone, tablet and laptop widths, then back to the phone."""
     SCREENSHOTS.mkdir(exist_ok=True)
     for label, (width, height) in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(150)
+        page.wait_for_timeout(300)  # a page that redraws on resize (the class photo) has done so
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size({"width": 375, "height": 740})
 
@@ -260,6 +260,35 @@ def test_a_lost_connection_says_so_and_the_retry_goes_through(page, make_user, t
     page.get_by_role("button", name="Retry").click()
     page.get_by_text("1 of 1 present").wait_for()
     assert len(sent) == 2 and records()["obama@school.test"] == ("present", "manual")
+
+
+def test_a_slow_answer_says_so_and_the_page_waits_for_it(page, make_user, teacher):
+    make_user("obama@school.test", name="Barack")
+    make_session("teacher@school.test", ["obama@school.test"], starts=START)
+    sign_in(page)
+    page.get_by_role("link", name="Roster: Math 101, 11:55").click()
+    held = []
+    page.route("**/api/v1/get_attendance_history", lambda route: held.append(route))
+    show = page.get_by_role("button", name="Show the change history")
+    show.click()
+    page.wait_for_function("() => document.querySelector('[aria-busy=true]')")
+    page.clock.run_for(7000)  # the page's clock: seven seconds without an answer
+    page.get_by_role("status").filter(has_text="taking longer than usual").wait_for()
+    assert show.is_disabled()
+    held[0].continue_()
+    page.get_by_text("No change yet.").wait_for()
+    assert page.locator("#connection").is_hidden()
+
+
+@pytest.mark.settings(ERROR_STATUS="200")
+def test_refusals_read_the_same_when_the_server_answers_them_with_200(page, teacher):
+    """ERROR_STATUS=200 (for the original client): the console still shows the refusal."""
+    page.goto("/")
+    page.get_by_label("Email").fill("teacher@school.test")
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("alert").filter(has_text="Wrong email or password.").wait_for()
+    sign_in(page)
 
 
 def test_the_projector_shows_the_current_code_and_its_qr(page, make_user, teacher):

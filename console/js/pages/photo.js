@@ -30,8 +30,9 @@ function annotatedPhoto(imageUrl, faces, width, height, shownWidth) {
     const label = face.label ? `${face.number} ${face.label}` : String(face.number);
     const labelWidth = Math.round(fontSize * (0.62 * label.length + 0.8));
     const top = y >= fontSize * 1.5 ? y - fontSize * 1.5 : y2;
-    group.append(svg("rect", { x, y: top, width: labelWidth, height: fontSize * 1.5, class: "tag" }));
-    group.append(svg("text", { x: x + fontSize * 0.4, y: top + fontSize * 1.1, "font-size": fontSize, class: "tag-text" }, label));
+    const left = Math.max(0, Math.min(x, width - labelWidth)); // kept inside the photo
+    group.append(svg("rect", { x: left, y: top, width: labelWidth, height: fontSize * 1.5, class: "tag" }));
+    group.append(svg("text", { x: left + fontSize * 0.4, y: top + fontSize * 1.1, "font-size": fontSize, class: "tag-text" }, label));
     layer.append(group);
   }
   const image = h("img", { src: imageUrl, alt: `The class photo with ${faces.length} faces boxed and numbered; each face is listed below.` });
@@ -68,6 +69,7 @@ export function render(view, params) {
 
   let stopped = false;
   let imageUrl = null;
+  let onResize = null; // labels are sized for the width the photo is drawn at
 
   const setProgress = (text) => {
     progress.hidden = !text;
@@ -134,11 +136,13 @@ export function render(view, params) {
     const keepReviews = () => slots.savePendingReviews(slot, faces.filter((f) => f.state === "needs_review")
       .map((f) => ({ number: f.number })));
 
+    const drawFigure = () => replace(figure, annotatedPhoto(imageUrl, faces, picture.naturalWidth || 1,
+      picture.naturalHeight || 1, result.clientWidth));
+
     const redraw = () => {
       summary.textContent = `${present.size} of ${roster.length} on the roster present`;
       for (const face of faces) face.label = faceLabel(face);
-      replace(figure, annotatedPhoto(imageUrl, faces, picture.naturalWidth || 1, picture.naturalHeight || 1,
-        result.clientWidth));
+      drawFigure();
       const open = faces.filter((f) => f.state === "needs_review").length;
       reviewHint.textContent = open
         ? `${open} face${open > 1 ? "s" : ""} to review: Rollcall was not sure enough to mark them. Settle them below.`
@@ -207,12 +211,17 @@ export function render(view, params) {
       list,
       h("p", {}, h("a", { className: "button", href: slots.link("session", slot) }, "See the whole roster")));
     redraw();
+    if (onResize) window.removeEventListener("resize", onResize);
+    let resizeTimer = null;
+    onResize = () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(drawFigure, 150); };
+    window.addEventListener("resize", onResize);
     heading.scrollIntoView({ block: "start" });
     heading.focus({ preventScroll: true });
   };
 
   return () => {
     stopped = true;
+    if (onResize) window.removeEventListener("resize", onResize);
     if (imageUrl) URL.revokeObjectURL(imageUrl);
   };
 }

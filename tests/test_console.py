@@ -397,6 +397,8 @@ def test_export_downloads_and_the_report_flags_low_attendance(page, make_user, t
     page.get_by_text(f"Downloaded {saved.suggested_filename}.").wait_for()
 
     report_form = card(page, "Attendance report")
+    page.get_by_role("navigation", name="On this page").get_by_role("button", name="Attendance report").click()
+    assert page.evaluate("document.activeElement.closest('form').querySelector('h2').textContent") == "Attendance report"
     report_form.get_by_label("Class name").fill("Biology")
     report_form.get_by_role("button", name="Show the report").click()
     table = report_form.get_by_role("table")

@@ -1,102 +1,73 @@
-"""Every setting Rollcall reads, with its default, in one place.
-
-The README's configuration table is checked against ``SETTINGS`` by a test.
+"""Every setting Rollcall reads, declared once in ``SETTINGS``: its default, its meaning and
+its reader. The app's configuration (load), `flask --app app config show` and the README's
+table (checked by a test) all come from it.
 """
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.sealing import new_key_text, parse_key
 
 INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
 
-# name -> (default, meaning); the default is what runs when the variable is unset.
-SETTINGS = {
-    "DATABASE_URL": ("sqlite:///instance/rollcall.db", "SQLAlchemy URL of the database; PostgreSQL in production"),
-    "SECRET_KEY": ("generated once into instance/secret_key", "Flask secret key"),
-    "FACE_KEY": ("generated once into instance/face_key",
-                 "64 hex digits: the AES-256-GCM key that seals face templates (keep it out of database backups)"),
-    "TOKEN_TTL": ("2592000", "seconds a login token stays valid (30 days)"),
-    "FACE_TOLERANCE": ("0.55", "largest face distance accepted as the same person (see Face matching)"),
-    "PHOTO_TOLERANCE": ("0.62", "class photos: largest distance at which a face may be a roster student"),
-    "PHOTO_REVIEW_BAND": ("0.04", "class photos: faces this close under PHOTO_TOLERANCE go to review, unmarked"),
-    "PHOTO_MARGIN": ("0.1", "class photos: how much nearer a face must be to its match than to anyone else"),
-    "CHECKIN_GRACE_MINUTES": ("10", "minutes before a session's start when selfie check-in opens"),
-    "MAX_UPLOAD_MB": ("10", "largest request body accepted, in MB"),
-    "MAX_IMAGE_PIXELS": ("50000000", "largest decoded image accepted, in pixels (decompression-bomb guard)"),
-    "MAX_SELFIE_PIXELS": ("25000000", "largest selfie or enrollment photo accepted, in pixels (bounds unauthenticated face work)"),
-    "TIMEZONE": ("UTC", "IANA time zone of the school's wall-clock class times"),
-    "CORS_ORIGINS": ("*", "comma-separated origins allowed to call the API from a browser"),
-    "PASSWORD_HASH": ("scrypt:32768:8:1", "how passwords are hashed (Werkzeug method); lower it only in tests"),
-    "ERROR_STATUS": ("http", "`http`: refusals answer their real 4xx status; `200`: they answer 200 with the "
-                     "same body, as the original backend did (see Serving the original att-sejal web client)"),
-    "LOW_ATTENDANCE_THRESHOLD": ("75", "attendance rate in % under which get_attendance_report flags a student"),
-    "RATELIMIT_STORAGE_URI": ("memory://", "where rate limits are counted (Flask-Limiter); redis://host:6379 to share them between workers and hosts"),
-    "LOGIN_ACCOUNT_LIMIT": ("10 per 15 minutes", "login attempts per account, counted until one succeeds"),
-    "LOGIN_ADDRESS_LIMIT": ("200 per 15 minutes", "failed logins per client address (a ceiling for a school's shared address)"),
-    "FACE_MISMATCH_LIMIT": ("5 per 10 minutes", "selfies that do not match, per student, before check-in is refused for a while"),
-    "REGISTRATION_LIMIT": ("60 per 10 minutes", "registrations per client address (a computer room enrolling together)"),
-    "KIOSK_FRAME_LIMIT": ("180 per minute", "camera frames a door kiosk may send per session (kiosk_check_in); a line at the door needs a few a second"),
-    "TRUSTED_PROXIES": ("0", "how many proxies in front set X-Forwarded-For; 0: the header is ignored"),
-    "TEACHER_SIGNUP": ("approval", "`approval`: new teachers wait for an admin; `open`: anyone may; `closed`: only admins create teachers"),
-    "ERASE_ATTENDANCE": ("0", "1: erasing a student also deletes their attendance records (default: kept, pseudonymised)"),
-    "FACE_RETENTION_DAYS": ("0", "`privacy purge` erases the faces of students unseen this many days (0: keep)"),
-    "STUDENT_EMAIL_DOMAINS": ("*", "comma-separated email domains students may self-enroll with (`*`: any)"),
-    "REDIS_URL": ("unset: class-photo jobs run in the web process", "Redis for class-photo jobs (async=1), run by `flask --app app jobs worker` (docs/deployment.md)"),
-    "PHOTO_JOB_TTL": ("3600", "seconds a class-photo job's answer is kept after it finished; its photos are deleted once it ran"),
-}
-SIGNUP_MODES = ("approval", "open", "closed")
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its default (what runs when it is unset, as the README's
+    table shows it), its meaning, and how its text becomes the app's value. A reader refuses a
+    bad value with ValueError, which stops the start with the setting's name."""
+    name: str
+    default: str
+    meaning: str
+    read: Callable[[str | None], Any] = str
+    key: str | None = None  # the app configuration key, when it is not the name
+    described: bool = False  # the default describes what happens: the reader gets None when unset
+
+    @property
+    def config_key(self):
+        return self.key or self.name
+
+    def value(self):
+        text = os.environ.get(self.name) or (None if self.described else self.default)
+        try:
+            return self.read(text)
+        except ValueError as exc:
+            raise SystemExit(f"{self.name}={text!r}: {exc}") from None
 
 
-def _env(name):
-    return os.environ.get(name) or SETTINGS[name][0]
-
-
-def _secret_key():
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    path = INSTANCE_DIR / "secret_key"
+def _generated_secret(file_name, make):
+    """The secret kept in instance/<file_name>, made once. O_EXCL: two processes starting at
+    once must not overwrite each other's secret."""
+    path = INSTANCE_DIR / file_name
     if not path.exists():
         INSTANCE_DIR.mkdir(exist_ok=True)
-        # O_EXCL: two processes starting at once must not overwrite each other's key.
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
+                f.write(make())
         except FileExistsError:
             pass
     return path.read_text().strip()
 
 
-def _face_key():
-    """FACE_KEY from the environment, else a key generated once into instance/face_key."""
-    text = os.environ.get("FACE_KEY")
-    if not text:
-        path = INSTANCE_DIR / "face_key"
-        if not path.exists():
-            INSTANCE_DIR.mkdir(exist_ok=True)
-            try:  # O_EXCL, as for the secret key: concurrent starts keep one key
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as f:
-                    f.write(new_key_text())
-            except FileExistsError:
-                pass
-        text = path.read_text().strip()
-    try:
-        parse_key(text)
-    except ValueError as exc:
-        raise SystemExit(str(exc)) from None
+def _secret_key(text):
+    return text or _generated_secret("secret_key", lambda: secrets.token_hex(32))
+
+
+def _face_key(text):
+    text = text or _generated_secret("face_key", new_key_text)
+    parse_key(text)
     return text
 
 
-def _database_url():
-    url = _env("DATABASE_URL")
-    if url == SETTINGS["DATABASE_URL"][0]:
+def _database_url(text):
+    if text == "sqlite:///instance/rollcall.db":  # the default, relative to this folder
         INSTANCE_DIR.mkdir(exist_ok=True)
         return f"sqlite:///{INSTANCE_DIR / 'rollcall.db'}"
-    return url
+    return text
 
 
 def database_driver_url(url):
@@ -108,85 +79,128 @@ def database_driver_url(url):
     return url
 
 
-def _error_status(value):
-    """``http`` or ``200``, checked now: a typo should stop the start."""
-    if value.lower() not in ("http", "200"):
-        raise SystemExit(f"ERROR_STATUS={value!r} must be http or 200")
-    return value.lower()
+def _one_of(*choices):
+    def read(text):
+        if text.lower() not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return text.lower()
+    return read
 
 
-def _time_zone(name):
-    """The zone name, checked now: a typo should stop the start, not fail every request."""
+def _time_zone(text):
     try:
-        ZoneInfo(name)
+        ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SystemExit(f"TIMEZONE={name!r} is not an IANA time zone (for example Europe/Paris)") from None
-    return name
+        raise ValueError("not an IANA time zone (for example Europe/Paris)") from None
+    return text
 
 
-def _percent(name):
-    value = float(_env(name))
+def _percent(text):
+    value = float(text)
     if not 0 <= value <= 100:
-        raise SystemExit(f"{name}={value:g} is not a percentage between 0 and 100")
+        raise ValueError("not a percentage between 0 and 100")
     return value
 
 
-def _rate_limit(name):
-    """A limit such as "10 per 15 minutes", checked now: a typo should stop the start."""
+def _rate_limit(text):
     from limits import parse
-    value = _env(name)
-    try:
-        parse(value)
-    except ValueError:
-        raise SystemExit(f"{name}={value!r} is not a rate limit (for example 10 per 15 minutes)") from None
-    return value
-def _signup(value):
-    if value not in SIGNUP_MODES:
-        raise SystemExit(f"TEACHER_SIGNUP={value!r} must be one of {', '.join(SIGNUP_MODES)}")
-    return value
+    parse(text)  # ValueError: not a rate limit such as "10 per 15 minutes"
+    return text
+
+
+def _megabytes(text):
+    return int(float(text) * 1024 * 1024)
+
+
+def _list(text):
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _flag(text):
+    return text.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _optional(text):
+    return text or None
 
 
 def _domains(value):
     return tuple(d.strip().lower().lstrip("@") for d in value.split(",") if d.strip() not in ("", "*"))
 
 
-_READERS = {
-    "SQLALCHEMY_DATABASE_URI": _database_url,
-    "SECRET_KEY": _secret_key,
-    "FACE_KEY": _face_key,
-    "TOKEN_TTL": lambda: int(_env("TOKEN_TTL")),
-    "FACE_TOLERANCE": lambda: float(_env("FACE_TOLERANCE")),
-    "PHOTO_TOLERANCE": lambda: float(_env("PHOTO_TOLERANCE")),
-    "PHOTO_REVIEW_BAND": lambda: float(_env("PHOTO_REVIEW_BAND")),
-    "PHOTO_MARGIN": lambda: float(_env("PHOTO_MARGIN")),
-    "CHECKIN_GRACE_MINUTES": lambda: int(_env("CHECKIN_GRACE_MINUTES")),
-    "MAX_CONTENT_LENGTH": lambda: int(float(_env("MAX_UPLOAD_MB")) * 1024 * 1024),
-    "MAX_IMAGE_PIXELS": lambda: int(_env("MAX_IMAGE_PIXELS")),
-    "MAX_SELFIE_PIXELS": lambda: int(_env("MAX_SELFIE_PIXELS")),
-    "TIMEZONE": lambda: _time_zone(_env("TIMEZONE")),
-    "CORS_ORIGINS": lambda: [o.strip() for o in _env("CORS_ORIGINS").split(",") if o.strip()],
-    "PASSWORD_HASH": lambda: _env("PASSWORD_HASH"),
-    "ERROR_STATUS": lambda: _error_status(_env("ERROR_STATUS")),
-    "LOW_ATTENDANCE_THRESHOLD": lambda: _percent("LOW_ATTENDANCE_THRESHOLD"),
-    "RATELIMIT_STORAGE_URI": lambda: _env("RATELIMIT_STORAGE_URI"),
-    "LOGIN_ACCOUNT_LIMIT": lambda: _rate_limit("LOGIN_ACCOUNT_LIMIT"),
-    "LOGIN_ADDRESS_LIMIT": lambda: _rate_limit("LOGIN_ADDRESS_LIMIT"),
-    "FACE_MISMATCH_LIMIT": lambda: _rate_limit("FACE_MISMATCH_LIMIT"),
-    "REGISTRATION_LIMIT": lambda: _rate_limit("REGISTRATION_LIMIT"),
-    "KIOSK_FRAME_LIMIT": lambda: _rate_limit("KIOSK_FRAME_LIMIT"),
-    "TRUSTED_PROXIES": lambda: int(_env("TRUSTED_PROXIES")),
-    "TEACHER_SIGNUP": lambda: _signup(_env("TEACHER_SIGNUP")),
-    "STUDENT_EMAIL_DOMAINS": lambda: _domains(_env("STUDENT_EMAIL_DOMAINS")),
-    "ERASE_ATTENDANCE": lambda: _env("ERASE_ATTENDANCE").strip().lower() in ("1", "true", "yes", "on"),
-    "FACE_RETENTION_DAYS": lambda: int(_env("FACE_RETENTION_DAYS")),
-    "REDIS_URL": lambda: os.environ.get("REDIS_URL") or None,
-    "PHOTO_JOB_TTL": lambda: int(_env("PHOTO_JOB_TTL")),
-}
+SIGNUP_MODES = ("approval", "open", "closed")
+_error_status = _one_of("http", "200")
+_signup = _one_of(*SIGNUP_MODES)
+
+SETTINGS = (
+    Setting("DATABASE_URL", "sqlite:///instance/rollcall.db",
+            "SQLAlchemy URL of the database; PostgreSQL in production", _database_url,
+            key="SQLALCHEMY_DATABASE_URI"),
+    Setting("SECRET_KEY", "generated once into instance/secret_key",
+            "Flask secret key", _secret_key, described=True),
+    Setting("FACE_KEY", "generated once into instance/face_key",
+            "64 hex digits: the AES-256-GCM key that seals face templates (keep it out of database backups)",
+            _face_key, described=True),
+    Setting("TOKEN_TTL", "2592000", "seconds a login token stays valid (30 days)", int),
+    Setting("FACE_TOLERANCE", "0.55",
+            "largest face distance accepted as the same person (see Face matching)", float),
+    Setting("PHOTO_TOLERANCE", "0.62",
+            "class photos: largest distance at which a face may be a roster student", float),
+    Setting("PHOTO_REVIEW_BAND", "0.04",
+            "class photos: faces this close under PHOTO_TOLERANCE go to review, unmarked", float),
+    Setting("PHOTO_MARGIN", "0.1",
+            "class photos: how much nearer a face must be to its match than to anyone else", float),
+    Setting("CHECKIN_GRACE_MINUTES", "10", "minutes before a session's start when selfie check-in opens", int),
+    Setting("MAX_UPLOAD_MB", "10", "largest request body accepted, in MB", _megabytes, key="MAX_CONTENT_LENGTH"),
+    Setting("MAX_IMAGE_PIXELS", "50000000",
+            "largest decoded image accepted, in pixels (decompression-bomb guard)", int),
+    Setting("MAX_SELFIE_PIXELS", "25000000",
+            "largest selfie or enrollment photo accepted, in pixels (bounds unauthenticated face work)", int),
+    Setting("TIMEZONE", "UTC", "IANA time zone of the school's wall-clock class times", _time_zone),
+    Setting("CORS_ORIGINS", "*", "comma-separated origins allowed to call the API from a browser", _list),
+    Setting("PASSWORD_HASH", "scrypt:32768:8:1",
+            "how passwords are hashed (Werkzeug method); lower it only in tests", str),
+    Setting("ERROR_STATUS", "http",
+            "`http`: refusals answer their real 4xx status; `200`: they answer 200 with the same body, as the "
+            "original backend did (see Serving the original att-sejal web client)", _error_status),
+    Setting("LOW_ATTENDANCE_THRESHOLD", "75",
+            "attendance rate in % under which get_attendance_report flags a student", _percent),
+    Setting("RATELIMIT_STORAGE_URI", "memory://",
+            "where rate limits are counted (Flask-Limiter); redis://host:6379 to share them between workers and "
+            "hosts", str),
+    Setting("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes",
+            "login attempts per account, counted until one succeeds", _rate_limit),
+    Setting("LOGIN_ADDRESS_LIMIT", "200 per 15 minutes",
+            "failed logins per client address (a ceiling for a school's shared address)", _rate_limit),
+    Setting("FACE_MISMATCH_LIMIT", "5 per 10 minutes",
+            "selfies that do not match, per student, before check-in is refused for a while", _rate_limit),
+    Setting("REGISTRATION_LIMIT", "60 per 10 minutes",
+            "registrations per client address (a computer room enrolling together)", _rate_limit),
+    Setting("KIOSK_FRAME_LIMIT", "180 per minute",
+            "camera frames a door kiosk may send per session (kiosk_check_in); a line at the door needs a few a "
+            "second", _rate_limit),
+    Setting("TRUSTED_PROXIES", "0", "how many proxies in front set X-Forwarded-For; 0: the header is ignored", int),
+    Setting("TEACHER_SIGNUP", "approval",
+            "`approval`: new teachers wait for an admin; `open`: anyone may; `closed`: only admins create "
+            "teachers", _signup),
+    Setting("ERASE_ATTENDANCE", "0",
+            "1: erasing a student also deletes their attendance records (default: kept, pseudonymised)", _flag),
+    Setting("FACE_RETENTION_DAYS", "0",
+            "`privacy purge` erases the faces of students unseen this many days (0: keep)", int),
+    Setting("STUDENT_EMAIL_DOMAINS", "*",
+            "comma-separated email domains students may self-enroll with (`*`: any)", _domains),
+    Setting("REDIS_URL", "unset: class-photo jobs run in the web process",
+            "Redis for class-photo jobs (async=1), run by `flask --app app jobs worker` (docs/deployment.md)",
+            _optional, described=True),
+    Setting("PHOTO_JOB_TTL", "3600",
+            "seconds a class-photo job's answer is kept after it finished; its photos are deleted once it ran", int),
+)
+SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
 def effective_names():
-    """The app configuration keys the settings above become."""
-    return list(_READERS)
+    """The app configuration keys the settings become."""
+    return [setting.config_key for setting in SETTINGS]
 
 
 def load(overrides=None):
@@ -196,7 +210,7 @@ def load(overrides=None):
     SECRET_KEY and database writes nothing under instance/.
     """
     overrides = dict(overrides or {})
-    config = {key: read() for key, read in _READERS.items() if key not in overrides}
+    config = {s.config_key: s.value() for s in SETTINGS if s.config_key not in overrides}
     config.update(overrides)
     # A base64 photo arrives as a form field (the web client's `image`): Werkzeug's own 500 kB
     # limit on one field would refuse a large photo long before MAX_UPLOAD_MB does.

@@ -29,6 +29,10 @@ class Role(enum.IntEnum):
     def label(self):
         return self.name.lower()
 
+    @property
+    def plural(self):
+        return "administrators" if self is Role.ADMIN else self.label + "s"
+
 
 STUDENT, TEACHER, ADMIN = Role.STUDENT, Role.TEACHER, Role.ADMIN
 USER_STATUSES = ("active", "pending_approval", "suspended", "erased")

@@ -31,7 +31,7 @@ from bench.common import (
     reset_database,
     write_result,
 )
-from config import SETTINGS
+from config import SETTINGS_BY_NAME
 
 PEOPLE = ["obama", "biden", "alex_lacamoire", "kit_harington", "rose_leslie"]
 
@@ -80,7 +80,7 @@ def main():
     parser.add_argument("--database-url", default=default_sqlite_url("checkin.db"))
     parser.add_argument("--faces", type=Path, default=DEFAULT_FACES)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--tolerance", type=float, default=float(SETTINGS["FACE_TOLERANCE"][0]),
+    parser.add_argument("--tolerance", type=float, default=float(SETTINGS_BY_NAME["FACE_TOLERANCE"].default),
                         help="the server's FACE_TOLERANCE, for the reference's decisions")
     args = parser.parse_args()
 

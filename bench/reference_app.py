@@ -16,7 +16,10 @@ from sqlalchemy.orm import joinedload
 
 from app import create_app
 from models import STUDENT, TEACHER, AttendanceRecord, ClassSession, db
-from routes.common import endpoint, local_instant, records_json, rules
+import routes.answers as a
+import routes.declarations as d
+from routes.answers import local_instant, records_json
+from routes.common import endpoint, rules
 from services import clock
 
 reference = Blueprint("reference", __name__, url_prefix="/bench/reference")
@@ -65,14 +68,14 @@ def _newest_first(rows):
     return sorted(rows, key=lambda r: (r.starts_at, r.id), reverse=True)
 
 
-@endpoint(reference, "/get_classes_by_teacher", role=TEACHER)
+@endpoint(reference, "/get_classes_by_teacher", role=TEACHER, takes=d.PAGE, returns=a.RECORDS)
 def classes_by_teacher(fields, teacher):
     rows = sorted(_teacher_rows(teacher), key=lambda r: r.student_email)
     rows = sorted(rows, key=lambda r: (r.starts_at, r.session_id), reverse=True)
     return records_json(rows)
 
 
-@endpoint(reference, "/get_latest_class_by_teacher", role=TEACHER)
+@endpoint(reference, "/get_latest_class_by_teacher", role=TEACHER, takes=(), returns=a.RECORDS)
 def latest_class_by_teacher(fields, teacher):
     now = _now()
     rows = [r for r in _teacher_rows(teacher) if r.starts_at <= now]
@@ -82,7 +85,7 @@ def latest_class_by_teacher(fields, teacher):
     return records_json(sorted((r for r in rows if r.session_id == latest), key=lambda r: r.student_email))
 
 
-@endpoint(reference, "/get_class_attendance", role=TEACHER)
+@endpoint(reference, "/get_class_attendance", role=TEACHER, takes=d.SLOT, returns=a.RECORDS)
 def class_attendance(fields, teacher):
     wanted = fields.slot()
     rows = [r for r in _teacher_rows(teacher) if r.class_name == wanted.class_name
@@ -90,7 +93,7 @@ def class_attendance(fields, teacher):
     return records_json(sorted(rows, key=lambda r: r.student_email))
 
 
-@endpoint(reference, "/get_present_absent_classes_by_teacher", role=TEACHER)
+@endpoint(reference, "/get_present_absent_classes_by_teacher", role=TEACHER, takes=d.PAGE, returns=a.COUNTS_BY_KEY)
 def present_absent_classes_by_teacher(fields, teacher):
     now, groups = _now(), defaultdict(list)
     for r in _teacher_rows(teacher):
@@ -99,7 +102,7 @@ def present_absent_classes_by_teacher(fields, teacher):
     return {f"{name}|{day.isoformat()}": _counts(groups[(name, day)], now) for name, day in keys}
 
 
-@endpoint(reference, "/get_student_class_record", role=TEACHER)
+@endpoint(reference, "/get_student_class_record", role=TEACHER, takes=d.PAGE, returns=a.COUNTS_BY_KEY)
 def student_class_record(fields, teacher):
     now, groups = _now(), defaultdict(list)
     for r in _teacher_rows(teacher):
@@ -107,25 +110,25 @@ def student_class_record(fields, teacher):
     return {f"{email}|{name}": _counts(groups[(email, name)], now) for email, name in sorted(groups)}
 
 
-@endpoint(reference, "/get_attendance_time_records", role=TEACHER)
+@endpoint(reference, "/get_attendance_time_records", role=TEACHER, takes=(), returns=a.TIME_RECORDS)
 def attendance_time_records(fields, teacher):
     marked = [r for r in _teacher_rows(teacher) if r.status == "present"]
     marked.sort(key=lambda r: (r.marked_time, r.id), reverse=True)
     return [{"email_id": r.student_email, "time": local_instant(r.marked_time)} for r in marked[:100]]
 
 
-@endpoint(reference, "/get_marked_attendance", role=STUDENT)
+@endpoint(reference, "/get_marked_attendance", role=STUDENT, takes=d.PAGE, returns=a.RECORDS)
 def marked_attendance(fields, student):
     return records_json(_newest_first(r for r in _student_rows(student) if r.status == "present"))
 
 
-@endpoint(reference, "/get_missed_attendance", role=STUDENT)
+@endpoint(reference, "/get_missed_attendance", role=STUDENT, takes=d.PAGE, returns=a.RECORDS)
 def missed_attendance(fields, student):
     now = _now()
     return records_json(_newest_first(r for r in _student_rows(student) if _is_absent(r, now)))
 
 
-@endpoint(reference, "/get_pending_attendance", role=STUDENT)
+@endpoint(reference, "/get_pending_attendance", role=STUDENT, takes=(), returns=a.RECORDS)
 def pending_attendance(fields, student):
     now = _now()
     opens = now + timedelta(minutes=rules().grace_minutes)
@@ -133,7 +136,7 @@ def pending_attendance(fields, student):
     return records_json(sorted(rows, key=lambda r: (r.starts_at, r.id)))
 
 
-@endpoint(reference, "/get_student_stats", role=STUDENT)
+@endpoint(reference, "/get_student_stats", role=STUDENT, takes=(), returns=a.COUNTS)
 def student_stats(fields, student):
     counts = _counts(_student_rows(student), _now())
     return {**counts, "total": counts["present"] + counts["absent"]}
@@ -144,12 +147,12 @@ def _latest(student):
              "marked": 1 if r.status == "present" else 0} for r in _newest_first(_student_rows(student))[:100]]
 
 
-@endpoint(reference, "/get_student_attendance_time_records", role=STUDENT)
+@endpoint(reference, "/get_student_attendance_time_records", role=STUDENT, takes=(), returns=a.LATEST_RECORDS)
 def student_attendance_time_records(fields, student):
     return _latest(student)
 
 
-@endpoint(reference, "/get_student_class_attd_stat", role=STUDENT)
+@endpoint(reference, "/get_student_class_attd_stat", role=STUDENT, takes=(), returns=a.LATEST_RECORDS)
 def student_class_attd_stat(fields, student):
     return _latest(student)
 

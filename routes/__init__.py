@@ -11,4 +11,5 @@ def register(app):
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.register_blueprint(openapi.bp)  # last: it documents the routes registered before it
+    openapi.check_declared(app)
     register_error_handlers(app)

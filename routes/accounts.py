@@ -1,23 +1,14 @@
 """Accounts: registration, login, logout, profile, more faces; plus reviews and the schema check."""
 from models import ADMIN, STUDENT, TEACHER, Review, db
+import routes.answers as a
 import routes.declarations as d
-from routes.common import api_blueprint, bearer_token, endpoint, local_instant, rules
+from routes.answers import profile_json
+from routes.common import api_blueprint, bearer_token, endpoint, rules
 from routes.limits import client_address, throttles
 from services import accounts, auth, clock, health
 from services.errors import Forbidden
 
 bp = api_blueprint("accounts")
-
-
-def profile_json(user, token=None, expires_at=None):
-    body = {"email_id": user.email, "name": user.name, "user_type": user.role,
-            "faces_enrolled": accounts.face_count(user), "create_datetime": local_instant(user.created_at),
-            "status": user.status}
-    if user.role == STUDENT:  # whose records these are, so an unexpected one can be disputed
-        body["teachers"] = [{"email_id": t.email, "name": t.name} for t in accounts.teachers_of(user)]
-    if token:
-        body.update(token=token, token_expires_at=local_instant(expires_at))
-    return body
 
 
 def _register(fields, role):
@@ -44,52 +35,53 @@ NEW_TEACHER = d.EMAIL_ID.but(example="new.teacher@school.test", description="The
 NEW_STUDENT = d.EMAIL_ID.but(example="new.student@school.test", description="The new account's email address.")
 
 
-@endpoint(bp, "/register_teacher", authenticated=False, errors=(409, 429), returns=d.REGISTERED,
+@endpoint(bp, "/register_teacher", authenticated=False, errors=(403, 409, 429), returns=a.REGISTERED,
           takes=(NEW_TEACHER, d.TEACHER_NAME, d.PASSWD_HASH, d.IMAGE_FILE),
           summary="Create a teacher account enrolled with the photo's one face")
 def register_teacher(fields):
     return _register(fields, TEACHER)
 
 
-@endpoint(bp, "/register_student", authenticated=False, errors=(409, 429), returns=d.LOGIN,
+@endpoint(bp, "/register_student", authenticated=False, errors=(403, 409, 429), returns=a.LOGIN,
           takes=(NEW_STUDENT, d.NAME, d.PASSWD_HASH, d.IMAGE_FILE),
           summary="Create a student account enrolled with the photo's one face")
 def register_student(fields):
     return _register(fields, STUDENT)
 
 
-@endpoint(bp, "/login_teacher", authenticated=False, errors=(401, 429), returns=d.LOGIN,
+@endpoint(bp, "/login_teacher", authenticated=False, errors=(401, 403, 429), returns=a.LOGIN,
           takes=(d.EMAIL_ID.but(example=d.TEACHER_EMAIL), d.PASSWD_HASH), summary="Log a teacher in")
 def login_teacher(fields):
     return _login(fields, TEACHER)
 
 
-@endpoint(bp, "/login_student", authenticated=False, errors=(401, 429), returns=d.LOGIN,
+@endpoint(bp, "/login_student", authenticated=False, errors=(401, 403, 429), returns=a.LOGIN,
           takes=(d.EMAIL_ID, d.PASSWD_HASH), summary="Log a student in")
 def login_student(fields):
     return _login(fields, STUDENT)
 
 
-@endpoint(bp, "/login_admin", authenticated=False)
+@endpoint(bp, "/login_admin", authenticated=False, errors=(401, 403, 429), returns=a.LOGIN,
+          takes=(d.EMAIL_ID.but(example=d.ADMIN_EMAIL), d.PASSWD_HASH), summary="Log an administrator in")
 def login_admin(fields):
     return _login(fields, ADMIN)
 
 
-@endpoint(bp, "/logout", email_field="email_id", takes=(), returns=d.SUCCESS,
+@endpoint(bp, "/logout", email_field="email_id", takes=(), returns=a.SUCCESS,
           summary="Revoke the presented token")
 def logout(fields, user):
     auth.logout(bearer_token(fields))
     return {"SUCCESS": "Logged out; this token no longer works."}
 
 
-@endpoint(bp, "/add_face", role=STUDENT, takes=(d.IMAGE_FILE,), returns=d.ADDED_FACE, errors=(409,),
+@endpoint(bp, "/add_face", role=STUDENT, takes=(d.IMAGE_FILE,), returns=a.ADDED_FACE, errors=(409,),
           summary="Enroll one more photo of the student (at most 10)")
 def add_face(fields, student):
     accounts.add_face(student, fields.image(), rules())
     return {"SUCCESS": "Face added.", **profile_json(student)}
 
 
-@endpoint(bp, "/get_profile", email_field="email_id", takes=(d.USER_TYPE,), returns=d.PROFILE,
+@endpoint(bp, "/get_profile", email_field="email_id", takes=(d.USER_TYPE,), returns=a.PROFILE,
           summary="The caller's profile")
 def get_profile(fields, user):
     user_type = fields.integer("user_type")
@@ -98,7 +90,7 @@ def get_profile(fields, user):
     return profile_json(user)
 
 
-@endpoint(bp, "/submit_review", authenticated=False, takes=(d.REVIEW,), returns=d.SUCCESS,
+@endpoint(bp, "/submit_review", authenticated=False, takes=(d.REVIEW,), returns=a.SUCCESS,
           summary="Store an anonymous review")
 def submit_review(fields):
     text = fields.text("review")
@@ -106,7 +98,7 @@ def submit_review(fields):
     return {"SUCCESS": "Thank you for your review."}
 
 
-@endpoint(bp, "/test_insertion", methods=("GET",), authenticated=False, takes=(), returns=d.EMPTY,
+@endpoint(bp, "/test_insertion", methods=("GET",), authenticated=False, takes=(), returns=a.EMPTY,
           summary="Confirm the database schema is current (the server migrates on start)")
 def test_insertion(fields):
     # The server migrates on start (and `flask --app app db upgrade` does it by hand); the

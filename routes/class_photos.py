@@ -2,6 +2,7 @@
 from flask import current_app
 
 from models import TEACHER
+import routes.answers as a
 import routes.declarations as d
 from routes.common import api_blueprint, endpoint, rules
 from services import class_photos
@@ -21,7 +22,7 @@ PHOTOS = d.IMAGE_FILE.but(description=f"One to {MAX_PHOTOS} photos of the room: 
 
 
 @endpoint(bp, "/mark_class_attendance", role=TEACHER, takes=(*d.SLOT, PHOTOS, d.ANNOTATE, d.ASYNC),
-          returns=d.CLASS_PHOTO, accepted=d.PHOTO_JOB_QUEUED, errors=(404, 409),
+          returns=a.CLASS_PHOTO, accepted=a.PHOTO_JOB_QUEUED, errors=(404, 409),
           summary="Recognise the room: mark every roster face")
 def mark_class_attendance(fields, teacher):
     images = fields.images()
@@ -35,6 +36,7 @@ def mark_class_attendance(fields, teacher):
     return class_photos.report(session, students, results)
 
 
-@endpoint(bp, "/get_photo_job", role=TEACHER)
+@endpoint(bp, "/get_photo_job", role=TEACHER, takes=(d.JOB_ID,), returns=a.PHOTO_JOB, errors=(404,),
+          summary="A class-photo job's progress, then its result or what stopped it")
 def get_photo_job(fields, teacher):
-    return _jobs().view(teacher, fields.text("job_id", max_length=64))
+    return _jobs().view(teacher, fields.text("job_id"))

@@ -1,6 +1,7 @@
 """GET /healthz for load balancers; outside /api/v1 because it is not part of the client's API."""
 from flask import Blueprint, jsonify
 
+import routes.answers as a
 import routes.declarations as d
 from services import health as health_service
 
@@ -15,4 +16,4 @@ def healthz():
 
 
 d.describe(healthz, summary="Readiness for a load balancer: database reachable, face models loaded",
-           returns=d.HEALTH, errors=(503,))
+           returns=a.HEALTH, errors=(503,))

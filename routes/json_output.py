@@ -1,5 +1,6 @@
 """JSON answers written by orjson: a teacher's full listing is thousands of records, and the
-standard library's encoder spent 100 ms of a worker's GIL on 12,000 of them (orjson: 15 ms)."""
+standard library's encoder holds a worker's GIL several times as long over them
+(docs/performance.md)."""
 from datetime import date
 
 import orjson

@@ -10,6 +10,7 @@ from apispec import APISpec
 from flask import Blueprint, Response, abort, current_app, jsonify, send_from_directory, url_for
 from swagger_ui_bundle import swagger_ui_path
 
+import routes.answers as a
 import routes.declarations as d
 from routes.errors import HTTP_CODES
 from services import errors as service_errors
@@ -57,17 +58,20 @@ status below lists the codes it can carry. A refused request changes nothing.
 
 @functools.lru_cache(maxsize=1)
 def error_codes():
-    """status -> sorted codes, from every ``SomeApiError("...", code="...")`` in services/
-    and routes/, every ``error(status, "code", ...)`` in routes/errors.py, and the codes
-    the error handlers give HTTP errors. A status also raised with a code computed at run
-    time (``code=self.code``) gets OPEN_CODES in its list: its list is not complete."""
+    """status -> sorted codes, from every ``SomeApiError("...", code="...")`` in the project's
+    modules (the top level, services/ and routes/, subpackages too), every ``error(status,
+    "code", ...)`` in routes/errors.py, and the codes the error handlers give HTTP errors.
+    A status also raised with a code computed at run time (``code=self.code``) gets
+    OPEN_CODES in its list: its list is not complete."""
     classes = {c.__name__: c for c in _subclasses(service_errors.ApiError)}
     found = {}
 
     def add(status, code):
         found.setdefault(status, set()).add(code)
 
-    for path in sorted((ROOT / "services").rglob("*.py")) + sorted((ROOT / "routes").glob("*.py")):
+    sources = [*sorted(ROOT.glob("*.py")), *sorted((ROOT / "services").rglob("*.py")),
+               *sorted((ROOT / "routes").rglob("*.py"))]
+    for path in sources:
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
                 continue
@@ -91,6 +95,26 @@ def _subclasses(cls):
 # -- the document ----------------------------------------------------------------------------
 
 
+class UndeclaredEndpoint(LookupError):
+    """A route without a declaration: the document refuses to guess its fields and answer."""
+
+
+def _declaration(app, rule):
+    declaration = getattr(app.view_functions[rule.endpoint], "api_declaration", None)
+    if declaration is None:
+        raise UndeclaredEndpoint(f"{rule.rule} ({rule.endpoint}) declares nothing: register it with "
+                                 "routes.common.endpoint(takes=..., returns=...) or declare it with "
+                                 "routes.declarations.describe()")
+    return declaration
+
+
+def check_declared(app):
+    """Refuses to start an app with a route that declares nothing (Flask's static files aside)."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint != "static":
+            _declaration(app, rule)
+
+
 def build_document(app):
     spec = APISpec(TITLE, VERSION, "3.0.3", info={"description": DESCRIPTION})
     spec.components.security_scheme("bearerAuth", {
@@ -108,12 +132,11 @@ def build_document(app):
             "description": f"{STATUS_MEANING[status]}. `code` is " + ("one of: " if closed else "for example: ")
                            + ", ".join(f"`{c}`" for c in code_list),
             "content": {"application/json": {"schema": {
-                "allOf": [builder.ref(d.ERROR)], "properties": {"code": code_schema}}}}})
+                "allOf": [builder.ref(a.ERROR)], "properties": {"code": code_schema}}}}})
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint == "static":
             continue
-        view = app.view_functions[rule.endpoint]
-        declaration = getattr(view, "api_declaration", None)
+        declaration = _declaration(app, rule)
         path, parameters = _openapi_path(rule)
         operations = {}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -145,7 +168,7 @@ class _Builder:
 
     def ref(self, schema):
         """``schema`` with every named schema inside it moved to components/schemas."""
-        if isinstance(schema, d.Schema):
+        if isinstance(schema, a.Schema):
             if schema.name not in self.registered:
                 self.registered.add(schema.name)
                 self.spec.components.schema(schema.name, self.ref(dict(schema)))
@@ -163,59 +186,31 @@ class _Builder:
         op = {"operationId": operation_id, "tags": [rule.endpoint.split(".")[0]], "responses": {}}
         if parameters:
             op["parameters"] = parameters
-        if declaration is None or declaration.fields is None:
-            # Not declared yet (a new endpoint): what is known for sure, and any other answer allowed.
-            op["summary"] = getattr(declaration, "summary", "") or name.replace("_", " ")
-            op["description"] = ("This endpoint has not declared its fields and answer yet: the body is "
-                                 "shown generically.")
-            statuses = ALL_STATUSES
-            authenticated = declaration is None or declaration.authenticated
-            if declaration is not None and declaration.authenticated:
-                op["description"] += f" Who may call it: {declaration.role}."
-                op["x-role"] = declaration.role
-                op["x-owner-field"] = declaration.email_field
-            if method not in ("GET", "HEAD", "DELETE"):
-                op["requestBody"] = _generic_body(declaration.email_field if declaration else None)
-            op["security"] = [{"bearerAuth": []}, {}] if authenticated else []
-            if declaration is not None and declaration.returns is not None:
-                op["responses"]["200"] = {"description": "Success", "content": {
-                    "application/json": {"schema": self.ref(declaration.returns)}}}
-            op["responses"]["default"] = {"description": "Any other answer (not declared yet)"}
-        else:
-            op["summary"] = declaration.summary or name.replace("_", " ")
-            op["description"] = f"Who may call it: {declaration.role}."
-            if declaration.authenticated:
-                op["description"] += (f" `{declaration.email_field}` must be the token owner's email.")
-                op["x-role"] = declaration.role
-                op["x-owner-field"] = declaration.email_field
-            op["security"] = [{"bearerAuth": []}] if declaration.authenticated else []
-            if method != "GET" and declaration.fields:
-                op["requestBody"] = _body(declaration.fields)
-            statuses = set(declaration.errors)
-            if declaration.reads_body:
-                statuses |= {400, 413, 503}
-            if declaration.authenticated:
-                statuses |= {401, 403}
-            if any(f.kind == "image" for f in declaration.fields):
-                statuses |= {415, 422}
-            content = declaration.content or {"application/json": {"schema": self.ref(declaration.returns or {})}}
-            op["responses"]["200"] = {"description": "Success", "content": {
-                media: {"schema": self.ref(body["schema"])} for media, body in content.items()}}
-            if declaration.accepted is not None:
-                op["responses"]["202"] = {"description": "Accepted: queued as a job", "content": {
-                    "application/json": {"schema": self.ref(declaration.accepted)}}}
+        op["summary"] = declaration.summary or name.replace("_", " ")
+        op["description"] = f"Who may call it: {declaration.role}."
+        if declaration.authenticated:
+            op["description"] += (f" `{declaration.email_field}` must be the token owner's email.")
+            op["x-role"] = declaration.role
+            op["x-owner-field"] = declaration.email_field
+        op["security"] = [{"bearerAuth": []}] if declaration.authenticated else []
+        if method != "GET" and declaration.fields:
+            op["requestBody"] = _body(declaration.fields)
+        statuses = set(declaration.errors)
+        if declaration.reads_body:
+            statuses |= {400, 413, 503}
+        if declaration.authenticated:
+            statuses |= {401, 403}
+        if any(f.kind == "image" for f in declaration.fields):
+            statuses |= {415, 422}
+        content = declaration.content or {"application/json": {"schema": declaration.returns}}
+        op["responses"]["200"] = {"description": "Success", "content": {
+            media: {"schema": self.ref(body["schema"])} for media, body in content.items()}}
+        if declaration.accepted is not None:
+            op["responses"]["202"] = {"description": "Accepted: queued as a job", "content": {
+                "application/json": {"schema": self.ref(declaration.accepted)}}}
         for status in sorted(statuses):
             op["responses"][str(status)] = {"$ref": f"#/components/responses/Error{status}"}
         return op
-
-
-def _generic_body(email_field):
-    properties = {"token": _property(d.TOKEN, "application/json")}
-    owner = {f.name: f for f in (d.EMAIL_ID, d.TEACHER_EMAIL_ID, d.STUDENT_EMAIL_ID)}.get(email_field)
-    if owner is not None:
-        properties[owner.name] = _property(owner, "application/json")
-    schema = {"type": "object", "additionalProperties": True, "properties": properties}
-    return {"required": False, "content": {media: {"schema": schema} for media in CONTENT_TYPES}}
 
 
 def _body(fields):
@@ -255,11 +250,12 @@ def _property(field, media):
         schema = {"type": "integer", **_limits(field)}
     elif kind == "flag":
         schema = {**text}
-    elif kind == "emails":
-        schema = {"type": "string", "maxLength": 255 * (field.max_items or 1000)}
+    elif kind in ("emails", "dates"):  # comma-separated, or (JSON) a list
+        schema = {"type": "string", "maxLength": (field.max_length + 1) * field.max_items}
         if media == "application/json":
-            schema = {"oneOf": [schema, {"type": "array", "maxItems": field.max_items or 1000,
-                                         "items": {"type": "string", "format": "email", "maxLength": 254}}]}
+            item = {"type": "string", "format": "email" if kind == "emails" else "date",
+                    "maxLength": field.max_length}
+            schema = {"oneOf": [schema, {"type": "array", "maxItems": field.max_items, "items": item}]}
     elif kind == "file":  # a CSV: a file part, or its text as a field
         schema = {"type": "string", "format": "binary"} if media == "multipart/form-data" else {"type": "string"}
     elif kind == "image":

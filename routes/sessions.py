@@ -1,7 +1,9 @@
 """Class sessions, their rosters, and selfie check-in."""
 from models import STUDENT, TEACHER
+import routes.answers as a
 import routes.declarations as d
-from routes.common import api_blueprint, endpoint, local_instant, records_json, rules, session_or_student
+from routes.answers import records_json, roster_change_json, roster_event_json, session_json
+from routes.common import api_blueprint, endpoint, rules, session_or_student
 from routes.limits import throttles
 from routes.roster_input import roster_emails
 from services import invitations, presence, reports, rosters, sessions
@@ -10,15 +12,9 @@ from services.errors import BadPresenceCode, FaceProblem
 bp = api_blueprint("sessions")
 
 
-def session_json(session, teacher):
-    return {"class_name": session.class_name, "class_date": session.class_date.isoformat(),
-            "start_time": session.starts_at.strftime("%H:%M"), "end_time": session.ends_at.strftime("%H:%M"),
-            "teacher_email_id": teacher.email, "create_datetime": local_instant(session.created_at)}
-
-
 @endpoint(bp, "/get_create_class", "/create_class", role=TEACHER,
           takes=(*d.SLOT, d.STUDENT_EMAIL_IDS, d.ROSTER_FILE, d.REQUIRE_CODE),
-          returns=d.CLASS_CREATED, errors=(409,), summary="Create a class session and its roster's records")
+          returns=a.CLASS_CREATED, errors=(409,), summary="Create a class session and its roster's records")
 def create_class(fields, teacher):
     session, unknown, invited = invitations.create_session(teacher, fields.slot(), roster_emails(fields))
     if fields.flag("require_code"):
@@ -32,14 +28,14 @@ def create_class(fields, teacher):
 
 
 @endpoint(bp, "/get_class_attendance", role=TEACHER, takes=d.SLOT,
-          returns=d.RECORDS, errors=(404,), summary="One session's roster with each student's record")
+          returns=a.RECORDS, errors=(404,), summary="One session's roster with each student's record")
 def get_class_attendance(fields, teacher):
     session = sessions.teacher_session(teacher, fields.slot())
     return records_json(reports.session_records(session))
 
 
 @endpoint(bp, "/mark_attendance", role=STUDENT, takes=(*d.SLOT, d.IMAGE_FILE, d.PRESENCE_CODE),
-          returns=d.RECORD_CHANGED,
+          returns=a.RECORD_CHANGED,
           errors=(404, 409, 429), summary="Selfie check-in: on the roster, session open now, face matches")
 def mark_attendance(fields, student):
     mismatches = throttles().face_mismatch
@@ -54,15 +50,21 @@ def mark_attendance(fields, student):
     return {"SUCCESS": "Attendance marked.", "record": records_json([record])[0]}
 
 
-def _changes_json(change, teacher):
-    return {**session_json(change.session, teacher), "added": change.added,
-            "invited": change.invited, "removed": change.removed, "uninvited": change.uninvited}
+SCOPE = d.Field("scope", "choice", "session: this session only; upcoming: this one and every later session "
+                "of the same class_name.", "session", required=False, options=rosters.SCOPES,
+                max_length=d.MAX_CHOICE)
 
 
-@endpoint(bp, "/update_roster", role=TEACHER)
+@endpoint(bp, "/update_roster", role=TEACHER,
+          takes=(*d.SLOT, d.ADD_STUDENTS, d.ROSTER_FILE.but(description="Students to add as a CSV file (columns "
+                                                              "email and an optional name), instead of "
+                                                              "add_student_email_ids."),
+                 d.REMOVE_STUDENTS, SCOPE, d.FORCE),
+          returns=a.ROSTER_UPDATED, errors=(404, 409),
+          summary="Add students to a session's roster or remove them, in one session or all upcoming ones")
 def update_roster(fields, teacher):
     add, remove = roster_emails(fields, "add_student_email_ids"), fields.email_list("remove_student_email_ids")
-    scope = fields.choice("scope", rosters.SCOPES, required=False) or "session"
+    scope = fields.choice("scope") or "session"
     result = rosters.update(teacher, fields.slot(), add, remove, scope, fields.flag("force"))
     changes = result.changes
     added = sum(len(c.added) for c in changes)
@@ -74,7 +76,7 @@ def update_roster(fields, teacher):
         message += f" Not on the roster: {_some(result.not_on_roster)}."
     return {"SUCCESS": message, "session": session_json(result.session, teacher),
             "records": records_json(reports.session_records(result.session)),
-            "sessions": [_changes_json(c, teacher) for c in changes],
+            "sessions": [roster_change_json(c, teacher) for c in changes],
             "unknown_student_email_ids": result.unknown, "invited_student_email_ids": result.invited,
             "not_on_roster": result.not_on_roster}
 
@@ -83,11 +85,9 @@ def _some(emails, shown=5):
     return ", ".join(emails[:shown]) + (f" and {len(emails) - shown} more" if len(emails) > shown else "")
 
 
-@endpoint(bp, "/get_roster_history", role=TEACHER)
+@endpoint(bp, "/get_roster_history", role=TEACHER,
+          takes=(*d.OPTIONAL_SLOT, d.STUDENT_EMAIL_ID.but(aliases=(), required=False), *d.PAGE),
+          returns=a.ROSTER_HISTORY, errors=(404,), summary="Who was added to or removed from rosters, when, by whom")
 def get_roster_history(fields, teacher):
     session_slot, student_email = session_or_student(fields)
-    return [{"class_name": e.class_name, "class_date": e.class_date.isoformat(),
-             "start_time": e.starts_at.strftime("%H:%M"), "end_time": e.ends_at.strftime("%H:%M"),
-             "student_email_id": e.email, "by": e.actor_email, "at": local_instant(e.at), "action": e.action,
-             "from_status": e.from_status, "note": e.note}
-            for e in rosters.history(teacher, session_slot, student_email, fields.page())]
+    return [roster_event_json(e) for e in rosters.history(teacher, session_slot, student_email, fields.page())]

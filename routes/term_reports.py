@@ -5,6 +5,9 @@ from urllib.parse import quote
 from flask import Response, current_app
 
 from models import TEACHER
+import routes.answers as a
+import routes.declarations as d
+from routes.answers import attendance_report_json
 from routes.common import api_blueprint, bearer_token, endpoint, rules
 from routes.fields import Fields
 from services import auth, exports, term_reports
@@ -13,9 +16,13 @@ from services.errors import BadInput, Forbidden
 bp = api_blueprint("term_reports")
 
 
+RANGE = (d.FROM_DATE.but(required=False, description="The first day counted, YYYY-MM-DD (default: the first "
+                          "session)."),
+         d.TO_DATE.but(required=False, description="The last day counted, YYYY-MM-DD (default: the last session)."))
+
+
 def _date_range(fields):
-    from_date = fields.date("from_date") if fields.text("from_date", required=False) else None
-    to_date = fields.date("to_date") if fields.text("to_date", required=False) else None
+    from_date, to_date = fields.optional_date("from_date"), fields.optional_date("to_date")
     if from_date and to_date and to_date < from_date:
         raise BadInput("to_date must not be before from_date.", code="bad_date_range")
     return from_date, to_date
@@ -24,7 +31,7 @@ def _date_range(fields):
 def _caller(fields):
     """A teacher (teacher_email_id) or a student (student_email_id); email_id works for both."""
     user = auth.user_for_token(bearer_token(fields))
-    if fields.email("teacher_email_id" if user.role == TEACHER else "student_email_id") != user.email:
+    if fields.email("teacher_email_id" if user.role == TEACHER else "student_email_id", required=True) != user.email:
         raise Forbidden("This token belongs to another account.", code="not_yours")
     return user
 
@@ -36,38 +43,51 @@ def _attachment(data, name, file_format):
                     headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
 
 
+EXPORT = d.Declaration(
+    fields=(d.TOKEN, d.TEACHER_EMAIL_ID.but(required=False, description="A teacher's email address; must be the "
+                                            "token's owner."),
+            d.STUDENT_EMAIL_ID.but(required=False, description="A student's email address; must be the token's "
+                                   "owner."),
+            d.Field("format", "choice", "csv (the default) or xlsx.", "csv", required=False,
+                    options=exports.FORMATS, max_length=d.MAX_CHOICE),
+            d.OPTIONAL_CLASS_NAME.but(description="The class (required of a teacher; a student may leave it out "
+                                      "for all their classes)."), *RANGE),
+    content={mimetype.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+             for mimetype in exports.MIMETYPES.values()},
+    summary="The attendance grid of a term as a file: a teacher's class, or a student's own classes",
+    errors=(401, 403, 404), role="any account", authenticated=True, email_field="email_id")
+
+
 @bp.post("/export_attendance")
 def export_attendance():
-    fields = Fields()
+    fields = Fields(EXPORT.by_name)
     user = _caller(fields)
-    file_format = fields.choice("format", exports.FORMATS, required=False) or "csv"
+    file_format = fields.choice("format") or "csv"
     from_date, to_date = _date_range(fields)
     if user.role == TEACHER:
-        class_name = fields.text("class_name", max_length=200)
+        class_name = fields.text("class_name", required=True)
         grid = term_reports.grid(rules().timezone, teacher=user, class_name=class_name,
                                  from_date=from_date, to_date=to_date)
         who = class_name
     else:
-        class_name = fields.text("class_name", required=False, max_length=200)
+        class_name = fields.text("class_name")
         grid = term_reports.grid(rules().timezone, student=user, class_name=class_name,
                                  from_date=from_date, to_date=to_date)
         who = user.email.split("@")[0] + (f"_{class_name}" if class_name else "")
     return _attachment(exports.render(grid, file_format), exports.filename(grid, who, file_format), file_format)
 
 
-def _rate(value):
-    return None if value is None else round(float(value), 1)
+export_attendance.api_declaration = EXPORT
 
 
-@endpoint(bp, "/get_attendance_report", role=TEACHER)
+@endpoint(bp, "/get_attendance_report", role=TEACHER, takes=(d.OPTIONAL_CLASS_NAME.but(
+              description="One class; without it, every student below LOW_ATTENDANCE_THRESHOLD in any class."),
+          *RANGE), returns=a.ATTENDANCE_REPORT,
+          summary="Each student's attendance rate over a term, against LOW_ATTENDANCE_THRESHOLD")
 def get_attendance_report(fields, teacher):
-    class_name = fields.text("class_name", required=False, max_length=200)
+    class_name = fields.text("class_name")
     from_date, to_date = _date_range(fields)
     threshold = current_app.config["LOW_ATTENDANCE_THRESHOLD"]
     rows = term_reports.student_rates(teacher, rules().timezone, threshold, class_name, from_date, to_date,
                                       only_below=class_name is None)
-    return {"class_name": class_name, "from_date": from_date and from_date.isoformat(),
-            "to_date": to_date and to_date.isoformat(), "threshold": threshold,
-            "students": [{"student_email_id": r.email, "name": r.name, "class_name": r.class_name,
-                          "held": r.held, "present": r.present, "absent": r.absent, "excused": r.excused,
-                          "rate": _rate(r.rate), "below_threshold": bool(r.below)} for r in rows]}
+    return attendance_report_json(class_name, from_date, to_date, threshold, rows)

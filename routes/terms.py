@@ -1,44 +1,28 @@
 """A term at once: a timetable of sessions (create_schedule), and the presence code a session
 may require (get_presence_code)."""
-from datetime import datetime
-
 from models import TEACHER
+import routes.answers as a
+import routes.declarations as d
+from routes.answers import presence_code_json, session_json
 from routes.common import api_blueprint, endpoint
 from routes.roster_input import roster_emails
-from routes.sessions import session_json
 from services import presence, schedules, sessions
-from services.errors import BadInput
 
 bp = api_blueprint("terms")
-MAX_SKIP_DATES = 400
 
 
-def skip_dates(fields):
-    """Optional holidays: comma-separated (or a JSON list of) dates as YYYY-MM-DD."""
-    value = fields.values.get("skip_dates")
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return []
-    items = value if isinstance(value, list) else str(value).split(",")
-    if len(items) > MAX_SKIP_DATES:
-        raise BadInput(f"The field skip_dates lists more than {MAX_SKIP_DATES} dates.", code="bad_field")
-    dates = []
-    for item in items:
-        text = str(item).strip().replace("/", "-")
-        if not text:
-            continue
-        try:
-            dates.append(datetime.strptime(text, "%Y-%m-%d").date())
-        except ValueError:
-            raise BadInput(f"{text[:20]!r} in skip_dates is not a date as YYYY-MM-DD.", code="bad_field") from None
-    return dates
-
-
-@endpoint(bp, "/create_schedule", role=TEACHER)
+@endpoint(bp, "/create_schedule", role=TEACHER,
+          takes=(d.CLASS_NAME, d.WEEKDAYS, d.START_TIME, d.END_TIME, d.FROM_DATE, d.TO_DATE, d.SKIP_DATES,
+                 d.STUDENT_EMAIL_IDS.but(description="The roster of every session: email addresses separated by "
+                                         "commas (a JSON body may send a list)."),
+                 d.ROSTER_FILE, d.REQUIRE_CODE),
+          returns=a.SCHEDULE_CREATED, errors=(409,),
+          summary="Create a term's sessions: the class on these weekdays between two dates")
 def create_schedule(fields, teacher):
     created, existing, unknown = schedules.create_schedule(
-        teacher, fields.text("class_name", max_length=200), schedules.parse_weekdays(fields.text("weekdays")),
+        teacher, fields.text("class_name"), schedules.parse_weekdays(fields.text("weekdays")),
         fields.time("start_time"), fields.time("end_time"), fields.date("from_date"), fields.date("to_date"),
-        skip_dates(fields), roster_emails(fields), require_code=fields.flag("require_code"))
+        fields.date_list("skip_dates"), roster_emails(fields), require_code=fields.flag("require_code"))
     message = f"{len(created)} sessions created"
     if existing:
         message += f", {len(existing)} already existed and were left alone"
@@ -50,12 +34,8 @@ def create_schedule(fields, teacher):
             "invited_student_email_ids": unknown}
 
 
-@endpoint(bp, "/get_presence_code", role=TEACHER)
+@endpoint(bp, "/get_presence_code", role=TEACHER, takes=(*d.SLOT, d.QR), returns=a.PRESENCE_CODE,
+          errors=(404, 409), summary="The presence code to show in the room now (it changes every step_seconds)")
 def get_presence_code(fields, teacher):
     session = sessions.teacher_session(teacher, fields.slot())
-    current = presence.current_code(session, with_qr=fields.flag("qr"))
-    answer = {"presence_code": current.code, "valid_for_seconds": current.seconds_left,
-              "step_seconds": presence.STEP_SECONDS}
-    if current.qr_png is not None:
-        answer["qr_png_base64"] = presence.qr_base64(current.qr_png)
-    return answer
+    return presence_code_json(presence.current_code(session, with_qr=fields.flag("qr")))

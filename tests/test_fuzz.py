@@ -46,15 +46,16 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def world(app, make_user):
+def world(app, make_user, it):
     """The test app (conftest's settings, emptied afterwards) with the accounts and the session
-    the document's examples name; one per operation, so operations do not see each other's."""
+    the document's examples name, and an administrator; one per operation, so operations do
+    not see each other's."""
     teacher = make_user(d.TEACHER_EMAIL, TEACHER, "biden.jpg", "Ms Teacher")
     student = make_user(d.STUDENT_EMAIL, STUDENT, "obama.jpg", "Barack")
     make_user("rose@school.test", STUDENT, "rose_leslie.jpg", "Rose")
     helpers.make_session(d.TEACHER_EMAIL, [d.STUDENT_EMAIL, "rose@school.test"],
                          starts=datetime(2026, 3, 2, 9, 0), minutes=60, name="Math 101")
-    return app, {"teacher": teacher, "student": student}, {}
+    return app, {"teacher": teacher, "student": student, "admin": it}, {}
 
 
 def _document():

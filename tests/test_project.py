@@ -26,15 +26,15 @@ def test_migrations_build_exactly_the_models_schema(app):
 def test_readme_documents_every_setting_with_its_default():
     readme = (ROOT / "README.md").read_text()
     rows = dict(re.findall(r"^\| `([A-Z_]+)` \| (.+?) \|", readme, re.MULTILINE))
-    for name, (default, _) in SETTINGS.items():
-        assert name in rows, f"{name} missing from the README's configuration table"
-        assert rows[name].strip("`").replace("`", "") == default, name
+    for setting in SETTINGS:
+        assert setting.name in rows, f"{setting.name} missing from the README's configuration table"
+        assert rows[setting.name].strip("`").replace("`", "") == setting.default, setting.name
 
 
 def _project_imports():
     """module -> project modules it imports, read from the source of every project module."""
     modules = {p.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".").removesuffix(".__init__"): p
-               for folder in ("", "routes/", "services/") for p in (ROOT / folder).glob("*.py")}
+               for folder in ("", "routes/", "services/", "services/faces/") for p in (ROOT / folder).glob("*.py")}
     graph = {}
     for name, path in modules.items():
         imported = set()
@@ -58,6 +58,42 @@ def test_no_two_project_modules_import_each_other():
 
     assert "services.sessions" in graph and "routes.accounts" in graph  # the walk found the packages
     assert [m for m in graph if reaches(m, m, set())] == []
+
+
+def _route_modules():
+    """routes/ modules that register endpoints (they define a blueprint ``bp``); the others
+    (answers, declarations, fields, common, errors, limits, json_output, uploads,
+    roster_input...) are helpers they share."""
+    found = set()
+    for path in (ROOT / "routes").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        if any(isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "bp" for t in node.targets)
+               for node in tree.body):
+            found.add(f"routes.{path.stem}")
+    return found
+
+
+def test_no_route_module_imports_another():
+    """A route module builds its answers from routes/answers.py and reads its fields through
+    the shared helpers, never through another route module; the helpers import no route
+    module either, so nothing reaches one route module from another. Only the package's
+    __init__ (which registers the blueprints) imports them all."""
+    graph = _project_imports()
+    routes = _route_modules()
+    assert {"routes.accounts", "routes.sessions", "routes.admin", "routes.openapi"} <= routes
+    assert "routes.answers" in graph and "routes.answers" not in routes
+
+    def reachable(start):
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph[todo.pop()] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        return seen
+
+    for name in sorted(graph):
+        if name.startswith("routes.") and name != "routes":
+            assert reachable(name) & routes <= {name}, (name, sorted(reachable(name) & routes))
 
 
 def test_routes_leave_face_work_and_numpy_to_the_services():

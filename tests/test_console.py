@@ -373,6 +373,10 @@ def test_one_class_today_is_created_and_opened(page, make_user, teacher):
     form.get_by_role("link", name="Open it").click()
     page.get_by_role("heading", name="Chemistry").wait_for()
     page.get_by_role("row", name=re.compile("obama@school.test")).wait_for()
+    invited = page.get_by_role("row", name=re.compile("new.student@school.test"))
+    assert "No account yet" in invited.inner_text()
+    page.get_by_text("0 of 1 present").wait_for()
+    page.get_by_text("1 invited, without an account yet").wait_for()
 
 
 def test_export_downloads_and_the_report_flags_low_attendance(page, make_user, teacher):

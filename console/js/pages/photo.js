@@ -130,7 +130,8 @@ export function render(view, params) {
     const summary = h("p", { className: "summary big" });
     const list = h("ol", { className: "faces" });
     const figure = h("div");
-    const emails = roster.map((r) => r.student_email_id).sort();
+    const enrolled = roster.filter((r) => r.status !== "not_enrolled"); // invited emails cannot be recognised yet
+    const emails = enrolled.map((r) => r.student_email_id).sort();
     const present = new Set(roster.filter((r) => r.status === "present").map((r) => r.student_email_id));
 
     const keepReviews = () => slots.savePendingReviews(slot, faces.filter((f) => f.state === "needs_review")
@@ -140,7 +141,7 @@ export function render(view, params) {
       picture.naturalHeight || 1, result.clientWidth));
 
     const redraw = () => {
-      summary.textContent = `${present.size} of ${roster.length} on the roster present`;
+      summary.textContent = `${present.size} of ${enrolled.length} on the roster present`;
       for (const face of faces) face.label = faceLabel(face);
       drawFigure();
       const open = faces.filter((f) => f.state === "needs_review").length;

@@ -291,7 +291,7 @@ def test_refusals_read_the_same_when_the_server_answers_them_with_200(page, teac
     sign_in(page)
 
 
-def test_the_projector_shows_the_current_code_and_its_qr(page, make_user, teacher):
+def test_the_projector_shows_the_current_code_and_its_qr_and_moves_on_by_itself(page, make_user, teacher, at):
     make_user("obama@school.test", name="Barack")
     make_session("teacher@school.test", ["obama@school.test"], starts=START)
     session = db.session.scalar(select(ClassSession))
@@ -307,6 +307,11 @@ def test_the_projector_shows_the_current_code_and_its_qr(page, make_user, teache
     assert re.match(r"New code in \d+ s", page.locator(".countdown").inner_text())
     check_accessibility(page, "presence")
     screenshots(page, "presence")
+    at(NOON + timedelta(seconds=30))  # the server's next step, and the page's clock past its countdown
+    following = presence.current_code(session).code
+    assert following != expected
+    page.clock.run_for(31000)
+    page.wait_for_function(f"() => document.querySelector('.code').dataset.code === '{following}'")
 
 
 def test_a_presence_code_refused_shows_the_servers_sentence(page, make_user, teacher):

@@ -39,6 +39,19 @@ function annotatedPhoto(imageUrl, faces, width, height, shownWidth) {
   return h("div", { className: "photo-frame" }, image, layer);
 }
 
+// The face cut from the teacher's own photo, so an unsure face can be judged without hunting
+// for its number in a photo of thirty.
+function faceCrop(picture, face, size = 88) {
+  const { x_min: x, y_min: y, x_max: x2, y_max: y2 } = face.box;
+  const margin = Math.round((x2 - x) * 0.25);
+  const left = Math.max(0, x - margin), top = Math.max(0, y - margin);
+  const side = Math.min(Math.max(x2 - x, y2 - y) + 2 * margin, picture.naturalWidth - left, picture.naturalHeight - top);
+  const canvas = h("canvas", { width: size, height: size, className: "face-crop", role: "img",
+    "aria-label": `Face ${face.number}, cut from the photo` });
+  canvas.getContext("2d").drawImage(picture, left, top, side, side, 0, 0, size, size);
+  return canvas;
+}
+
 function faceLabel(face) {
   if (face.state === "matched" || face.state === "confirmed") return face.name;
   if (face.state === "needs_review") return `${face.candidates?.[0]?.name || ""}?`;
@@ -170,6 +183,7 @@ export function render(view, params) {
     const faceItem = (face) => {
       const state = h("span", { className: `badge ${face.state}`, tabindex: -1 }, STATE_LABEL[face.state]);
       const item = h("li", { className: `face-item ${face.state}`, "data-face": face.number },
+        face.state === "needs_review" ? faceCrop(picture, face) : null,
         h("span", { className: "face-number" }, `Face ${face.number}`), " ", state, " ");
       if (face.state === "matched" || face.state === "confirmed") {
         item.append(h("strong", {}, face.name), ` (${face.student_email_id}), marked present.`);

@@ -521,3 +521,21 @@ def test_the_kiosk_page_sends_one_frame_at_a_time_and_shows_the_answer(page, mak
     page.get_by_role("button", name="Leave", exact=True).click()
     page.get_by_role("heading", name="Math 101", exact=True).wait_for()
     assert "#/session?" in page.url
+
+
+@pytest.mark.face
+def test_a_large_room_in_two_photos_marks_everyone_in_either(page, make_user):
+    make_user("teacher@school.test", TEACHER, photo="lin_manuel_miranda.png", name="Ms Teacher")
+    people = {"obama": "obama.jpg", "biden": "biden.jpg", "rose": "rose_leslie.jpg", "kit": "kit_harington.jpg"}
+    for name, photo in people.items():
+        make_user(f"{name}@school.test", photo=photo, name=name.title())
+    make_session("teacher@school.test", [f"{name}@school.test" for name in people], starts=START)
+    sign_in(page)
+    page.goto(f"/#/photo?{slot_query()}")
+    page.get_by_label("Photo of the class").set_input_files([
+        {"name": "front.jpg", "mimeType": "image/jpeg", "buffer": fixture_bytes("obama_biden.jpg")},
+        {"name": "back.jpg", "mimeType": "image/jpeg", "buffer": fixture_bytes("rose_kit.jpg")}])
+    page.get_by_role("button", name="Mark attendance from this photo").click()
+    page.get_by_text("4 of 4 on the roster present").wait_for(timeout=90000)
+    assert page.locator("svg.boxes").count() == 2 and page.locator("svg.boxes g.matched").count() == 4
+    assert {status for status, _ in records().values()} == {"present"}

@@ -7,6 +7,7 @@ import { alertBox, field, h, replace, showAlert, svg } from "../dom.js";
 
 export const title = "Class photo";
 const JOB_POLL_MS = 400;
+const MAX_PHOTOS = 5; // what mark_class_attendance takes at once
 const STATE_LABEL = { matched: "Recognised", needs_review: "To review", unknown: "Not recognised",
   confirmed: "Marked present", dismissed: "Not in this class" };
 
@@ -35,7 +36,8 @@ function annotatedPhoto(imageUrl, faces, width, height, shownWidth) {
     group.append(svg("text", { x: left + fontSize * 0.4, y: top + fontSize * 1.1, "font-size": fontSize, class: "tag-text" }, label));
     layer.append(group);
   }
-  const image = h("img", { src: imageUrl, alt: `The class photo with ${faces.length} faces boxed and numbered; each face is listed below.` });
+  const image = h("img", { src: imageUrl,
+    alt: `A class photo with ${faces.length} faces boxed and numbered; each face is listed below.` });
   return h("div", { className: "photo-frame" }, image, layer);
 }
 
@@ -65,14 +67,16 @@ export function render(view, params) {
     view.append(h("h1", {}, "Class photo"), h("p", { className: "alert error" }, "This link names no class session."));
     return null;
   }
-  const input = h("input", { type: "file", name: "photo", accept: "image/*", capture: "environment", required: true });
+  const input = h("input", { type: "file", name: "photo", accept: "image/*", capture: "environment", required: true,
+    multiple: true });
   const submit = h("button", { type: "submit", className: "primary" }, "Mark attendance from this photo");
   const problem = alertBox();
   const progress = h("div", { className: "progress", hidden: true, role: "status" },
     h("progress", { "aria-label": "Processing the photo" }), h("span", { className: "progress-text" }));
   const result = h("section", { className: "photo-result", "aria-live": "polite" });
   const form = h("form", { className: "card" },
-    field("Photo of the class", input, "Take it with the camera, or pick a photo. Everyone facing the camera, the whole room in the frame."),
+    field("Photo of the class", input, `Take it with the camera, or pick a photo: everyone facing the camera. A large room may `
+      + `take up to ${MAX_PHOTOS} photos, picked together.`),
     problem, submit);
   view.append(
     h("p", { className: "crumbs" }, h("a", { href: "#/today" }, "Today"), " › ", h("a", { href: slots.link("session", slot) }, slot.class_name), " › Class photo"),
@@ -81,7 +85,7 @@ export function render(view, params) {
     form, progress, result);
 
   let stopped = false;
-  let imageUrl = null;
+  let imageUrls = []; // one per photo sent, in order (a face's image_index)
   let onResize = null; // labels are sized for the width the photo is drawn at
 
   const setProgress = (text) => {
@@ -93,7 +97,8 @@ export function render(view, params) {
     let job = queued;
     while (!stopped && (job.status === "queued" || job.status === "running")) {
       setProgress(job.status === "queued" ? "Waiting for its turn…"
-        : `Looking at the faces… ${job.faces_found} found so far.`);
+        : `Looking at the faces… ${job.faces_found} found so far`
+          + (job.photos > 1 ? `, ${job.photos_done} of ${job.photos} photos done.` : "."));
       await sleep(JOB_POLL_MS);
       try {
         job = await api.call("get_photo_job", { job_id: job.job_id }, { quiet: true });
@@ -109,23 +114,23 @@ export function render(view, params) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     showAlert(problem, "");
-    const file = input.files[0];
-    if (!file) {
-      showAlert(problem, "Take or pick a photo first.");
+    const files = [...input.files];
+    if (!files.length || files.length > MAX_PHOTOS) {
+      showAlert(problem, files.length ? `Pick at most ${MAX_PHOTOS} photos at once.` : "Take or pick a photo first.");
       input.focus();
       return;
     }
     submit.disabled = true;
     replace(result);
     try {
-      setProgress("Sending the photo…");
-      const queued = await api.call("mark_class_attendance", { ...slot, image_file: file, async: 1 }, { button: submit });
+      setProgress(files.length > 1 ? `Sending the ${files.length} photos…` : "Sending the photo…");
+      const queued = await api.call("mark_class_attendance", { ...slot, image_file: files, async: 1 }, { button: submit });
       submit.disabled = true;
       const answer = await waitForJob(queued);
       setProgress("Drawing the boxes…");
       const roster = await api.call("get_class_attendance", slot);
-      if (imageUrl) URL.revokeObjectURL(imageUrl);
-      imageUrl = URL.createObjectURL(file);
+      imageUrls.forEach((url) => URL.revokeObjectURL(url));
+      imageUrls = files.map((file) => URL.createObjectURL(file));
       await showResult(answer, roster);
     } catch (error) {
       showAlert(problem, error.message);
@@ -136,9 +141,8 @@ export function render(view, params) {
   });
 
   const showResult = async (answer, roster) => {
-    const picture = new Image();
-    picture.src = imageUrl;
-    await picture.decode().catch(() => null);
+    const pictures = imageUrls.map((url) => Object.assign(new Image(), { src: url }));
+    await Promise.all(pictures.map((picture) => picture.decode().catch(() => null)));
     const faces = answer.faces.map((face, i) => ({ ...face, number: i + 1, state: face.status }));
     const summary = h("p", { className: "summary big" });
     const list = h("ol", { className: "faces" });
@@ -150,8 +154,9 @@ export function render(view, params) {
     const keepReviews = () => slots.savePendingReviews(slot, faces.filter((f) => f.state === "needs_review")
       .map((f) => ({ number: f.number })));
 
-    const drawFigure = () => replace(figure, annotatedPhoto(imageUrl, faces, picture.naturalWidth || 1,
-      picture.naturalHeight || 1, result.clientWidth));
+    const drawFigure = () => replace(figure, pictures.map((picture, index) => annotatedPhoto(imageUrls[index],
+      faces.filter((face) => face.image_index === index), picture.naturalWidth || 1, picture.naturalHeight || 1,
+      result.clientWidth)));
 
     const redraw = () => {
       summary.textContent = `${present.size} of ${enrolled.length} on the roster present`;
@@ -183,7 +188,7 @@ export function render(view, params) {
     const faceItem = (face) => {
       const state = h("span", { className: `badge ${face.state}`, tabindex: -1 }, STATE_LABEL[face.state]);
       const item = h("li", { className: `face-item ${face.state}`, "data-face": face.number },
-        face.state === "needs_review" ? faceCrop(picture, face) : null,
+        face.state === "needs_review" && pictures[face.image_index] ? faceCrop(pictures[face.image_index], face) : null,
         h("span", { className: "face-number" }, `Face ${face.number}`), " ", state, " ");
       if (face.state === "matched" || face.state === "confirmed") {
         item.append(h("strong", {}, face.name), ` (${face.student_email_id}), marked present.`);
@@ -237,6 +242,6 @@ export function render(view, params) {
   return () => {
     stopped = true;
     if (onResize) window.removeEventListener("resize", onResize);
-    if (imageUrl) URL.revokeObjectURL(imageUrl);
+    imageUrls.forEach((url) => URL.revokeObjectURL(url));
   };
 }

@@ -49,7 +49,8 @@ PAINT_JS = """() => {
   return {fcp: paint ? paint.startTime : null,
           requests: resources.length + 1,
           transferred: resources.reduce((sum, r) => sum + r.transferSize, nav.transferSize),
-          bytes: resources.filter(r => !r.name.includes('/api/')).reduce((sum, r) => sum + r.decodedBodySize, nav.decodedBodySize)};
+          bytes: resources.filter(r => !r.name.includes('/api/'))
+                          .reduce((sum, r) => sum + r.decodedBodySize, nav.decodedBodySize)};
 }"""
 
 

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 PASSWORD = "password"  # tests.helpers.PASSWORD is its MD5, as the original client sends it
-WIDTHS = {"phone": (375, 740), "laptop": (1280, 800)}
+WIDTHS = {"phone": (375, 740), "tablet": (768, 1024), "laptop": (1280, 800)}
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--no-first-run", "--use-fake-device-for-media-stream",
                "--use-fake-ui-for-media-stream"]
@@ -97,7 +97,8 @@ def page(browser, server, at):
     tab.set_default_timeout(15000)
     yield tab
     context.close()
-    assert not [e for e in errors if "Content Security Policy" in e or "TypeError" in e or "ReferenceError" in e], errors
+    broken = ("Content Security Policy", "TypeError", "ReferenceError")
+    assert not [e for e in errors if any(word in e for word in broken)], errors
 
 
 def check_accessibility(page, name):
@@ -113,11 +114,11 @@ def check_accessibility(page, name):
 
 
 def screenshots(page, name):
-    """The page at phone and laptop widths, then back to the phone."""
+    """The page at phone, tablet and laptop widths, then back to the phone."""
     SCREENSHOTS.mkdir(exist_ok=True)
     for label, (width, height) in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(150)
+        page.wait_for_timeout(300)  # a page that redraws on resize (the class photo) has done so
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size({"width": 375, "height": 740})
 
@@ -157,7 +158,8 @@ def test_the_console_is_served_with_a_strict_policy_and_loads_nothing_from_elsew
     for path in re.findall(r"(?:src|href)=\"(/console/[^\"]+)\"", html):
         assert client.get(path).status_code == 200, path
     asset = client.get("/console/js/api.js")
-    assert asset.mimetype == "text/javascript" and asset.headers["Cache-Control"] == "no-cache" and asset.headers["ETag"]
+    assert asset.mimetype == "text/javascript" and asset.headers["Cache-Control"] == "no-cache"
+    assert asset.headers["ETag"]
     assert client.get("/console/js/api.js", headers={"If-None-Match": asset.headers["ETag"]}).status_code == 304
     missing = client.get("/console/js/nothing.js")
     assert missing.status_code == 404 and missing.get_json()["code"] == "not_found"
@@ -262,7 +264,36 @@ def test_a_lost_connection_says_so_and_the_retry_goes_through(page, make_user, t
     assert len(sent) == 2 and records()["obama@school.test"] == ("present", "manual")
 
 
-def test_the_projector_shows_the_current_code_and_its_qr(page, make_user, teacher):
+def test_a_slow_answer_says_so_and_the_page_waits_for_it(page, make_user, teacher):
+    make_user("obama@school.test", name="Barack")
+    make_session("teacher@school.test", ["obama@school.test"], starts=START)
+    sign_in(page)
+    page.get_by_role("link", name="Roster: Math 101, 11:55").click()
+    held = []
+    page.route("**/api/v1/get_attendance_history", lambda route: held.append(route))
+    show = page.get_by_role("button", name="Show the change history")
+    show.click()
+    page.wait_for_function("() => document.querySelector('[aria-busy=true]')")
+    page.clock.run_for(7000)  # the page's clock: seven seconds without an answer
+    page.get_by_role("status").filter(has_text="taking longer than usual").wait_for()
+    assert show.is_disabled()
+    held[0].continue_()
+    page.get_by_text("No change yet.").wait_for()
+    assert page.locator("#connection").is_hidden()
+
+
+@pytest.mark.settings(ERROR_STATUS="200")
+def test_refusals_read_the_same_when_the_server_answers_them_with_200(page, teacher):
+    """ERROR_STATUS=200 (for the original client): the console still shows the refusal."""
+    page.goto("/")
+    page.get_by_label("Email").fill("teacher@school.test")
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("alert").filter(has_text="Wrong email or password.").wait_for()
+    sign_in(page)
+
+
+def test_the_projector_shows_the_current_code_and_its_qr_and_moves_on_by_itself(page, make_user, teacher, at):
     make_user("obama@school.test", name="Barack")
     make_session("teacher@school.test", ["obama@school.test"], starts=START)
     session = db.session.scalar(select(ClassSession))
@@ -278,6 +309,11 @@ def test_the_projector_shows_the_current_code_and_its_qr(page, make_user, teache
     assert re.match(r"New code in \d+ s", page.locator(".countdown").inner_text())
     check_accessibility(page, "presence")
     screenshots(page, "presence")
+    at(NOON + timedelta(seconds=30))  # the server's next step, and the page's clock past its countdown
+    following = presence.current_code(session).code
+    assert following != expected
+    page.clock.run_for(31000)
+    page.wait_for_function(f"() => document.querySelector('.code').dataset.code === '{following}'")
 
 
 def test_a_presence_code_refused_shows_the_servers_sentence(page, make_user, teacher):
@@ -344,6 +380,10 @@ def test_one_class_today_is_created_and_opened(page, make_user, teacher):
     form.get_by_role("link", name="Open it").click()
     page.get_by_role("heading", name="Chemistry").wait_for()
     page.get_by_role("row", name=re.compile("obama@school.test")).wait_for()
+    invited = page.get_by_role("row", name=re.compile("new.student@school.test"))
+    assert "No account yet" in invited.inner_text()
+    page.get_by_text("0 of 1 present").wait_for()
+    page.get_by_text("1 invited, without an account yet").wait_for()
 
 
 def test_export_downloads_and_the_report_flags_low_attendance(page, make_user, teacher):
@@ -368,6 +408,9 @@ def test_export_downloads_and_the_report_flags_low_attendance(page, make_user, t
     page.get_by_text(f"Downloaded {saved.suggested_filename}.").wait_for()
 
     report_form = card(page, "Attendance report")
+    page.get_by_role("navigation", name="On this page").get_by_role("button", name="Attendance report").click()
+    focused_in = page.evaluate("document.activeElement.closest('form').querySelector('h2').textContent")
+    assert focused_in == "Attendance report"
     report_form.get_by_label("Class name").fill("Biology")
     report_form.get_by_role("button", name="Show the report").click()
     table = report_form.get_by_role("table")
@@ -478,3 +521,21 @@ def test_the_kiosk_page_sends_one_frame_at_a_time_and_shows_the_answer(page, mak
     page.get_by_role("button", name="Leave", exact=True).click()
     page.get_by_role("heading", name="Math 101", exact=True).wait_for()
     assert "#/session?" in page.url
+
+
+@pytest.mark.face
+def test_a_large_room_in_two_photos_marks_everyone_in_either(page, make_user):
+    make_user("teacher@school.test", TEACHER, photo="lin_manuel_miranda.png", name="Ms Teacher")
+    people = {"obama": "obama.jpg", "biden": "biden.jpg", "rose": "rose_leslie.jpg", "kit": "kit_harington.jpg"}
+    for name, photo in people.items():
+        make_user(f"{name}@school.test", photo=photo, name=name.title())
+    make_session("teacher@school.test", [f"{name}@school.test" for name in people], starts=START)
+    sign_in(page)
+    page.goto(f"/#/photo?{slot_query()}")
+    page.get_by_label("Photo of the class").set_input_files([
+        {"name": "front.jpg", "mimeType": "image/jpeg", "buffer": fixture_bytes("obama_biden.jpg")},
+        {"name": "back.jpg", "mimeType": "image/jpeg", "buffer": fixture_bytes("rose_kit.jpg")}])
+    page.get_by_role("button", name="Mark attendance from this photo").click()
+    page.get_by_text("4 of 4 on the roster present").wait_for(timeout=90000)
+    assert page.locator("svg.boxes").count() == 2 and page.locator("svg.boxes g.matched").count() == 4
+    assert {status for status, _ in records().values()} == {"present"}

@@ -7,6 +7,7 @@ import { alertBox, field, h, replace, showAlert, svg } from "../dom.js";
 
 export const title = "Class photo";
 const JOB_POLL_MS = 400;
+const MAX_PHOTOS = 5; // what mark_class_attendance takes at once
 const STATE_LABEL = { matched: "Recognised", needs_review: "To review", unknown: "Not recognised",
   confirmed: "Marked present", dismissed: "Not in this class" };
 
@@ -30,12 +31,27 @@ function annotatedPhoto(imageUrl, faces, width, height, shownWidth) {
     const label = face.label ? `${face.number} ${face.label}` : String(face.number);
     const labelWidth = Math.round(fontSize * (0.62 * label.length + 0.8));
     const top = y >= fontSize * 1.5 ? y - fontSize * 1.5 : y2;
-    group.append(svg("rect", { x, y: top, width: labelWidth, height: fontSize * 1.5, class: "tag" }));
-    group.append(svg("text", { x: x + fontSize * 0.4, y: top + fontSize * 1.1, "font-size": fontSize, class: "tag-text" }, label));
+    const left = Math.max(0, Math.min(x, width - labelWidth)); // kept inside the photo
+    group.append(svg("rect", { x: left, y: top, width: labelWidth, height: fontSize * 1.5, class: "tag" }));
+    group.append(svg("text", { x: left + fontSize * 0.4, y: top + fontSize * 1.1, "font-size": fontSize, class: "tag-text" }, label));
     layer.append(group);
   }
-  const image = h("img", { src: imageUrl, alt: `The class photo with ${faces.length} faces boxed and numbered; each face is listed below.` });
+  const image = h("img", { src: imageUrl,
+    alt: `A class photo with ${faces.length} faces boxed and numbered; each face is listed below.` });
   return h("div", { className: "photo-frame" }, image, layer);
+}
+
+// The face cut from the teacher's own photo, so an unsure face can be judged without hunting
+// for its number in a photo of thirty.
+function faceCrop(picture, face, size = 88) {
+  const { x_min: x, y_min: y, x_max: x2, y_max: y2 } = face.box;
+  const margin = Math.round((x2 - x) * 0.25);
+  const left = Math.max(0, x - margin), top = Math.max(0, y - margin);
+  const side = Math.min(Math.max(x2 - x, y2 - y) + 2 * margin, picture.naturalWidth - left, picture.naturalHeight - top);
+  const canvas = h("canvas", { width: size, height: size, className: "face-crop", role: "img",
+    "aria-label": `Face ${face.number}, cut from the photo` });
+  canvas.getContext("2d").drawImage(picture, left, top, side, side, 0, 0, size, size);
+  return canvas;
 }
 
 function faceLabel(face) {
@@ -51,14 +67,16 @@ export function render(view, params) {
     view.append(h("h1", {}, "Class photo"), h("p", { className: "alert error" }, "This link names no class session."));
     return null;
   }
-  const input = h("input", { type: "file", name: "photo", accept: "image/*", capture: "environment", required: true });
+  const input = h("input", { type: "file", name: "photo", accept: "image/*", capture: "environment", required: true,
+    multiple: true });
   const submit = h("button", { type: "submit", className: "primary" }, "Mark attendance from this photo");
   const problem = alertBox();
   const progress = h("div", { className: "progress", hidden: true, role: "status" },
     h("progress", { "aria-label": "Processing the photo" }), h("span", { className: "progress-text" }));
   const result = h("section", { className: "photo-result", "aria-live": "polite" });
   const form = h("form", { className: "card" },
-    field("Photo of the class", input, "Take it with the camera, or pick a photo. Everyone facing the camera, the whole room in the frame."),
+    field("Photo of the class", input, `Take it with the camera, or pick a photo: everyone facing the camera. A large room may `
+      + `take up to ${MAX_PHOTOS} photos, picked together.`),
     problem, submit);
   view.append(
     h("p", { className: "crumbs" }, h("a", { href: "#/today" }, "Today"), " › ", h("a", { href: slots.link("session", slot) }, slot.class_name), " › Class photo"),
@@ -67,7 +85,8 @@ export function render(view, params) {
     form, progress, result);
 
   let stopped = false;
-  let imageUrl = null;
+  let imageUrls = []; // one per photo sent, in order (a face's image_index)
+  let onResize = null; // labels are sized for the width the photo is drawn at
 
   const setProgress = (text) => {
     progress.hidden = !text;
@@ -78,7 +97,8 @@ export function render(view, params) {
     let job = queued;
     while (!stopped && (job.status === "queued" || job.status === "running")) {
       setProgress(job.status === "queued" ? "Waiting for its turn…"
-        : `Looking at the faces… ${job.faces_found} found so far.`);
+        : `Looking at the faces… ${job.faces_found} found so far`
+          + (job.photos > 1 ? `, ${job.photos_done} of ${job.photos} photos done.` : "."));
       await sleep(JOB_POLL_MS);
       try {
         job = await api.call("get_photo_job", { job_id: job.job_id }, { quiet: true });
@@ -94,23 +114,23 @@ export function render(view, params) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     showAlert(problem, "");
-    const file = input.files[0];
-    if (!file) {
-      showAlert(problem, "Take or pick a photo first.");
+    const files = [...input.files];
+    if (!files.length || files.length > MAX_PHOTOS) {
+      showAlert(problem, files.length ? `Pick at most ${MAX_PHOTOS} photos at once.` : "Take or pick a photo first.");
       input.focus();
       return;
     }
     submit.disabled = true;
     replace(result);
     try {
-      setProgress("Sending the photo…");
-      const queued = await api.call("mark_class_attendance", { ...slot, image_file: file, async: 1 }, { button: submit });
+      setProgress(files.length > 1 ? `Sending the ${files.length} photos…` : "Sending the photo…");
+      const queued = await api.call("mark_class_attendance", { ...slot, image_file: files, async: 1 }, { button: submit });
       submit.disabled = true;
       const answer = await waitForJob(queued);
       setProgress("Drawing the boxes…");
       const roster = await api.call("get_class_attendance", slot);
-      if (imageUrl) URL.revokeObjectURL(imageUrl);
-      imageUrl = URL.createObjectURL(file);
+      imageUrls.forEach((url) => URL.revokeObjectURL(url));
+      imageUrls = files.map((file) => URL.createObjectURL(file));
       await showResult(answer, roster);
     } catch (error) {
       showAlert(problem, error.message);
@@ -121,24 +141,27 @@ export function render(view, params) {
   });
 
   const showResult = async (answer, roster) => {
-    const picture = new Image();
-    picture.src = imageUrl;
-    await picture.decode().catch(() => null);
+    const pictures = imageUrls.map((url) => Object.assign(new Image(), { src: url }));
+    await Promise.all(pictures.map((picture) => picture.decode().catch(() => null)));
     const faces = answer.faces.map((face, i) => ({ ...face, number: i + 1, state: face.status }));
     const summary = h("p", { className: "summary big" });
     const list = h("ol", { className: "faces" });
     const figure = h("div");
-    const emails = roster.map((r) => r.student_email_id).sort();
+    const enrolled = roster.filter((r) => r.status !== "not_enrolled"); // invited emails cannot be recognised yet
+    const emails = enrolled.map((r) => r.student_email_id).sort();
     const present = new Set(roster.filter((r) => r.status === "present").map((r) => r.student_email_id));
 
     const keepReviews = () => slots.savePendingReviews(slot, faces.filter((f) => f.state === "needs_review")
       .map((f) => ({ number: f.number })));
 
+    const drawFigure = () => replace(figure, pictures.map((picture, index) => annotatedPhoto(imageUrls[index],
+      faces.filter((face) => face.image_index === index), picture.naturalWidth || 1, picture.naturalHeight || 1,
+      result.clientWidth)));
+
     const redraw = () => {
-      summary.textContent = `${present.size} of ${roster.length} on the roster present`;
+      summary.textContent = `${present.size} of ${enrolled.length} on the roster present`;
       for (const face of faces) face.label = faceLabel(face);
-      replace(figure, annotatedPhoto(imageUrl, faces, picture.naturalWidth || 1, picture.naturalHeight || 1,
-        result.clientWidth));
+      drawFigure();
       const open = faces.filter((f) => f.state === "needs_review").length;
       reviewHint.textContent = open
         ? `${open} face${open > 1 ? "s" : ""} to review: Rollcall was not sure enough to mark them. Settle them below.`
@@ -165,6 +188,7 @@ export function render(view, params) {
     const faceItem = (face) => {
       const state = h("span", { className: `badge ${face.state}`, tabindex: -1 }, STATE_LABEL[face.state]);
       const item = h("li", { className: `face-item ${face.state}`, "data-face": face.number },
+        face.state === "needs_review" && pictures[face.image_index] ? faceCrop(pictures[face.image_index], face) : null,
         h("span", { className: "face-number" }, `Face ${face.number}`), " ", state, " ");
       if (face.state === "matched" || face.state === "confirmed") {
         item.append(h("strong", {}, face.name), ` (${face.student_email_id}), marked present.`);
@@ -207,12 +231,17 @@ export function render(view, params) {
       list,
       h("p", {}, h("a", { className: "button", href: slots.link("session", slot) }, "See the whole roster")));
     redraw();
+    if (onResize) window.removeEventListener("resize", onResize);
+    let resizeTimer = null;
+    onResize = () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(drawFigure, 150); };
+    window.addEventListener("resize", onResize);
     heading.scrollIntoView({ block: "start" });
     heading.focus({ preventScroll: true });
   };
 
   return () => {
     stopped = true;
-    if (imageUrl) URL.revokeObjectURL(imageUrl);
+    if (onResize) window.removeEventListener("resize", onResize);
+    imageUrls.forEach((url) => URL.revokeObjectURL(url));
   };
 }

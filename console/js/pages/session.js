@@ -6,7 +6,8 @@ import { alertBox, field, h, replace, showAlert } from "../dom.js";
 
 export const title = "Class session";
 const POLL_MS = 4000;
-const STATUS_LABEL = { present: "Present", absent: "Absent", excused: "Excused", pending: "Not yet marked" };
+const STATUS_LABEL = { present: "Present", absent: "Absent", excused: "Excused", pending: "Not yet marked",
+  not_enrolled: "No account yet" };
 const METHOD_LABEL = { selfie: "selfie", photo: "class photo", manual: "by hand", kiosk: "door kiosk" };
 
 function changeForm(slot, record, onDone) {
@@ -80,12 +81,16 @@ export function render(view, params) {
   let editing = null; // the student whose change form is open: polls leave it alone
 
   const draw = (records) => {
-    const counts = { present: 0, absent: 0, excused: 0, pending: 0 };
-    for (const record of records) counts[record.status] += 1;
-    summary.textContent = `${counts.present} of ${records.length} present · ${counts.absent} absent · `
-      + `${counts.excused} excused · ${counts.pending} not yet marked`;
+    const counts = { present: 0, absent: 0, excused: 0, pending: 0, not_enrolled: 0 };
+    for (const record of records) counts[record.status] = (counts[record.status] || 0) + 1;
+    const enrolled = records.length - counts.not_enrolled;
+    summary.textContent = `${counts.present} of ${enrolled} present · ${counts.absent} absent · `
+      + `${counts.excused} excused · ${counts.pending} not yet marked`
+      + (counts.not_enrolled ? ` · ${counts.not_enrolled} invited, without an account yet` : "");
     replace(body, records.map((record) => {
-      const change = h("button", { type: "button", className: "small", "aria-label": `Change ${record.student_email_id}` }, "Change");
+      // An invited email has no record to change until its student enrolls.
+      const change = record.status === "not_enrolled" ? h("span", { className: "hint" }, "joins on enrolling")
+        : h("button", { type: "button", className: "small", "aria-label": `Change ${record.student_email_id}` }, "Change");
       const row = h("tr", { className: `status-${record.status}` },
         h("th", { scope: "row" }, record.student_email_id),
         h("td", {}, h("span", { className: `badge ${record.status}` }, STATUS_LABEL[record.status] || record.status)),

@@ -149,13 +149,14 @@ function exportsForm(classList) {
 }
 
 // Attendance per session: one bar per session, its height the share of the roster present.
-function sessionChart(className, counts) {
+function sessionChart(className, counts, drawnWidth) {
   const sessions = Object.entries(counts)
     .map(([key, value]) => ({ name: key.slice(0, key.lastIndexOf("|")), date: key.slice(key.lastIndexOf("|") + 1), ...value }))
     .filter((s) => s.name === className && s.present + s.absent + s.excused > 0)
     .sort((a, b) => a.date.localeCompare(b.date));
   if (!sessions.length) return h("p", { className: "hint" }, "No session of this class has been held yet.");
-  const width = 640, height = 220, left = 36, bottom = 30, top = 10;
+  // Drawn at the width it is shown at, so its text stays readable on a phone.
+  const width = Math.round(Math.min(640, Math.max(300, drawnWidth || 640))), height = 220, left = 36, bottom = 30, top = 16;
   const slot = (width - left) / sessions.length;
   const bar = Math.max(2, Math.min(40, slot * 0.7));
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img",
@@ -172,11 +173,12 @@ function sessionChart(className, counts) {
     const rect = svg("rect", { x, y: height - bottom - barHeight, width: bar, height: Math.max(barHeight, 1), class: "bar" });
     rect.append(svg("title", {}, `${s.date}: ${s.present} of ${s.total} present`));
     chart.append(rect);
-    if (sessions.length <= 20) {
+    if (slot >= 34) {
       chart.append(svg("text", { x: x + bar / 2, y: height - bottom - barHeight - 4, class: "axis", "text-anchor": "middle" },
         `${s.present}/${s.total}`));
     }
-    if (sessions.length <= 12 || i % Math.ceil(sessions.length / 12) === 0) {
+    const labels = Math.max(2, Math.floor(width / 55));
+    if (sessions.length <= labels || i % Math.ceil(sessions.length / labels) === 0) {
       chart.append(svg("text", { x: x + bar / 2, y: height - 10, class: "axis", "text-anchor": "middle" }, s.date.slice(5)));
     }
   });
@@ -214,7 +216,7 @@ function reportForm(classList) {
           h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Student"), className ? null : h("th", { scope: "col" }, "Class"),
             h("th", { scope: "col" }, "Present / held"), h("th", { scope: "col" }, "Rate"), h("th", { scope: "col" }, "Flag"))),
           h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 5 }, "No student to show."))))),
-        className ? sessionChart(className, counts) : null);
+        className ? sessionChart(className, counts, out.clientWidth) : null);
     } catch (error) {
       showAlert(problem, error.message);
     }
@@ -233,14 +235,22 @@ export function render(view) {
       // Only suggestions: the fields still take any name.
     }
   };
+  const sections = [["Attendance report", reportForm(null)], ["Download the attendance", exportsForm(null)],
+    ["Plan a class for the term", scheduleForm(refreshNames)], ["Add one class", oneClassForm(refreshNames)]];
+  const jump = h("nav", { className: "jump", "aria-label": "On this page" }, sections.map(([label, section]) => {
+    const button = h("button", { type: "button", className: "small" }, label);
+    button.addEventListener("click", () => {
+      section.scrollIntoView({ block: "start" });
+      section.querySelector("input, select, textarea")?.focus({ preventScroll: true });
+    });
+    return button;
+  }));
   view.append(
     h("h1", {}, "The term"),
     h("p", { className: "lead" }, `Plan sessions, download attendance, see who is falling behind. Today is ${slots.dayLabel(slots.today())}.`),
+    jump,
     names,
-    scheduleForm(refreshNames),
-    oneClassForm(refreshNames),
-    exportsForm(null),
-    reportForm(null));
+    ...sections.map(([, section]) => section));
   refreshNames();
   return null;
 }

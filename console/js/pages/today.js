@@ -13,7 +13,7 @@ export function sessionsOf(records) {
   for (const record of records) {
     const key = slots.key(record);
     if (!found.has(key)) {
-      found.set(key, { slot: slots.fromRecord(record), present: 0, absent: 0, excused: 0, pending: 0, total: 0 });
+      found.set(key, { slot: slots.fromRecord(record), present: 0, absent: 0, excused: 0, pending: 0, not_enrolled: 0, total: 0 });
     }
     const counts = found.get(key);
     counts.total += 1;

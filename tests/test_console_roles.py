@@ -202,8 +202,10 @@ def test_the_audit_log_filters_pages_and_downloads_as_csv(page, make_user, it):
     admin_id = user("it@school.test", ADMIN).id
     student_id = user("obama@school.test", STUDENT).id
     for day in range(30):  # 30 exports by the student over March, one a day, then one by the admin on a student
-        db.session.add(AuditEntry(at=NOON - timedelta(days=day), kind="export", actor_id=student_id, subject_id=student_id))
-    db.session.add(AuditEntry(at=NOON - timedelta(days=40), kind="erase.faces", actor_id=admin_id, subject_id=student_id,
+        db.session.add(AuditEntry(at=NOON - timedelta(days=day), kind="export", actor_id=student_id,
+                                  subject_id=student_id))
+    db.session.add(AuditEntry(at=NOON - timedelta(days=40), kind="erase.faces", actor_id=admin_id,
+                              subject_id=student_id,
                               detail=json.dumps({"templates": 1})))
     db.session.commit()
     sign_in_as(page, "it@school.test", ADMIN)
@@ -249,7 +251,8 @@ def test_the_audit_log_filters_pages_and_downloads_as_csv(page, make_user, it):
     assert erased["subject_email_id"] == "obama@school.test" and json.loads(erased["detail"]) == {"templates": 1}
 
 
-@pytest.mark.settings(TEACHER_SIGNUP="closed", LOW_ATTENDANCE_THRESHOLD=60.0, SECRET_KEY="a-secret-for-the-settings-page")
+@pytest.mark.settings(TEACHER_SIGNUP="closed", LOW_ATTENDANCE_THRESHOLD=60.0,
+                      SECRET_KEY="a-secret-for-the-settings-page")
 def test_the_settings_page_shows_the_day_to_day_settings_read_only(page, it):
     sign_in_as(page, "it@school.test", ADMIN)
     page.get_by_role("link", name="Settings").click()
@@ -270,7 +273,8 @@ def test_a_student_sees_attendance_by_class_with_counts_records_and_a_chart(page
     make_user("obama@school.test", name="Barack")
     make_user("teacher@school.test", TEACHER, name="Ms Teacher")
     for days, name in ((14, "Biology"), (9, "Biology"), (7, "Biology"), (2, "Biology"), (1, "History"), (0, "History")):
-        make_session("teacher@school.test", ["obama@school.test"], starts=NOON - timedelta(days=days, hours=2), name=name)
+        make_session("teacher@school.test", ["obama@school.test"], starts=NOON - timedelta(days=days, hours=2),
+                     name=name)
     db.session.expire_all()
     records = db.session.scalars(select(AttendanceRecord).join(ClassSession).order_by(ClassSession.starts_at)).all()
     for record, status in zip(records, ("present", "present", "absent", "excused", "present", None)):

@@ -23,6 +23,13 @@ ROLE_LABELS = {TEACHER: "Teacher", STUDENT: "Student", ADMIN: "Administrator"}
 FIRST_HEADING = {TEACHER: "Today's classes", STUDENT: "By class", ADMIN: "Teachers waiting for approval"}
 
 
+def look(page, name):
+    """axe-core, nothing wider than a phone's 375 px (no sideways scrolling), then the screenshots."""
+    check_accessibility(page, name)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, name
+    screenshots(page, name)
+
+
 def sign_in_as(page, email, role):
     page.goto("/#/signin")
     page.get_by_role("radio", name=ROLE_LABELS[role]).check()
@@ -62,8 +69,7 @@ def test_the_sign_in_page_opens_each_roles_pages(page, make_user, it):
     page.goto("/")
     page.get_by_role("group", name="I am signing in as").wait_for()
     assert page.get_by_role("radio", name="Teacher").is_checked()  # the default, as before
-    check_accessibility(page, "signin-roles")
-    screenshots(page, "signin-roles")
+    look(page, "signin-roles")
 
     page.get_by_label("Email").fill("obama@school.test")
     page.get_by_label("Password").fill(PASSWORD)
@@ -104,8 +110,7 @@ def test_an_admin_approves_a_pending_teacher_who_then_signs_in(page, make_user, 
     waiting = page.get_by_role("list", name="Teachers waiting for approval")
     waiting.get_by_text("new@school.test").wait_for()
     assert waiting.get_by_role("listitem").count() == 2
-    check_accessibility(page, "admin-accounts")
-    screenshots(page, "admin-accounts")
+    look(page, "admin-accounts")
     waiting.get_by_role("button", name="Approve: new@school.test").click()
     page.get_by_role("status").filter(has_text="new@school.test is now active.").wait_for()
     waiting.get_by_role("button", name="Refuse: other@school.test").click()
@@ -179,8 +184,7 @@ def test_an_admin_erases_a_student_and_the_students_sessions_show_the_pseudonym(
     confirm = page.get_by_role("group", name="Erase obama@school.test?")
     text = confirm.inner_text()
     assert "Deleted: its face templates" in text and "pseudonymised" in text and "erased-student-" in text
-    check_accessibility(page, "admin-erase-confirm")
-    screenshots(page, "admin-erase-confirm")
+    look(page, "admin-erase-confirm")
     confirm.get_by_role("button", name="Erase obama@school.test for good").click()
     placeholder = f"erased-student-{student_id}@erased.invalid"
     done = page.get_by_role("status").filter(has_text=placeholder)
@@ -213,8 +217,7 @@ def test_the_audit_log_filters_pages_and_downloads_as_csv(page, make_user, it):
     page.get_by_role("heading", name="Audit log").wait_for()
     table = page.get_by_role("table", name="Audit entries")
     page.get_by_text(re.compile(r"Entries 1–25")).wait_for()
-    check_accessibility(page, "admin-audit")
-    screenshots(page, "admin-audit")
+    look(page, "admin-audit")
 
     page.get_by_label("Action").fill("export")
     page.get_by_label("About (email)").fill("obama@school.test")
@@ -262,8 +265,7 @@ def test_the_settings_page_shows_the_day_to_day_settings_read_only(page, it):
     page.get_by_text("Every setting", exact=True).click()
     page.get_by_role("row", name=re.compile(r"SECRET_KEY \*{8}")).wait_for()
     assert page.locator("input, select, textarea").count() == 0
-    check_accessibility(page, "admin-settings")
-    screenshots(page, "admin-settings")
+    look(page, "admin-settings")
 
 
 # -- the student ---------------------------------------------------------------------------------
@@ -291,8 +293,7 @@ def test_a_student_sees_attendance_by_class_with_counts_records_and_a_chart(page
     assert re.search(r"2\s+present", counts) and re.search(r"1\s+absent", counts) and re.search(r"1\s+excused", counts)
     assert page.get_by_role("list", name="Latest records of Biology").get_by_role("listitem").count() == 4
     assert page.get_by_role("img", name=re.compile("week by week over 3 weeks")).is_visible()
-    check_accessibility(page, "student-attendance")
-    screenshots(page, "student-attendance")
+    look(page, "student-attendance")
 
 
 def test_a_student_deletes_their_faces_and_reads_what_was_done_with_their_data(page, make_user):
@@ -320,7 +321,7 @@ def test_a_student_deletes_their_faces_and_reads_what_was_done_with_their_data(p
     done.get_by_text("Your faces were deleted").wait_for()
     done.get_by_text("You downloaded your data").first.wait_for()  # the faces page reads the enrolments from the export
     assert "Math 101 on 2026-03-01: not marked → excused (“Doctor's note”)" in done.inner_text()
-    check_accessibility(page, "student-data-audit")
+    look(page, "student-data-audit")
 
 
 @pytest.mark.face
@@ -336,8 +337,7 @@ def test_a_student_checks_in_with_the_camera_adds_a_face_downloads_the_export_an
     page.get_by_role("radio", name=re.compile("Math 101")).wait_for()
     assert page.get_by_role("radio", name=re.compile("Math 101")).is_checked()
     page.wait_for_function("() => document.querySelector('video').videoWidth > 0")
-    check_accessibility(page, "student-checkin")
-    screenshots(page, "student-checkin")
+    look(page, "student-checkin")
     page.get_by_role("button", name="Check in", exact=True).click()
     page.get_by_role("status").filter(has_text="The presence code is needed").wait_for(timeout=60000)
     assert page.evaluate("document.activeElement.name") == "presence_code"
@@ -356,8 +356,7 @@ def test_a_student_checks_in_with_the_camera_adds_a_face_downloads_the_export_an
     page.get_by_role("button", name="Add this face").click()
     page.get_by_role("status").filter(has_text="Face added: 2 enrolled now.").wait_for(timeout=60000)
     assert page.get_by_role("list", name="Enrolled faces").get_by_role("listitem").count() == 2
-    check_accessibility(page, "student-faces")
-    screenshots(page, "student-faces")
+    look(page, "student-faces")
 
     page.get_by_role("link", name="My data").click()
     with page.expect_download() as download:
@@ -367,8 +366,7 @@ def test_a_student_checks_in_with_the_camera_adds_a_face_downloads_the_export_an
     assert exported["profile"]["email_id"] == "obama@school.test" and exported["faces"]["count"] == 2
     assert [r["status"] for r in exported["records"]] == ["present"]
     page.get_by_text(f"Downloaded {saved.suggested_filename}").wait_for()
-    check_accessibility(page, "student-data")
-    screenshots(page, "student-data")
+    look(page, "student-data")
 
     page.get_by_label("Your password, to confirm").fill("not my password")
     page.get_by_label("I understand this cannot be undone").check()

@@ -8,32 +8,49 @@ import * as photo from "./pages/photo.js";
 import * as presence from "./pages/presence.js";
 import * as kiosk from "./pages/kiosk.js";
 import * as term from "./pages/term.js";
-import * as admin from "./pages/admin.js";
-import * as audit from "./pages/audit.js";
-import * as settings from "./pages/settings.js";
-import * as mine from "./pages/mine.js";
-import * as checkin from "./pages/checkin.js";
-import * as faces from "./pages/faces.js";
-import * as mydata from "./pages/mydata.js";
 
-const PAGES = { signin, today, session, photo, presence, kiosk, term, admin, audit, settings, mine, checkin, faces, mydata };
+const PAGES = { signin, today, session, photo, presence, kiosk, term };
+// The administrator's and the student's pages are fetched when first opened, so a teacher's
+// phone never loads them (nor an administrator's the student's); their roles are known before.
+const LATER = {
+  admin: [["admin"], () => import("./pages/admin.js")],
+  audit: [["admin"], () => import("./pages/audit.js")],
+  settings: [["admin"], () => import("./pages/settings.js")],
+  mine: [["student"], () => import("./pages/mine.js")],
+  checkin: [["student"], () => import("./pages/checkin.js")],
+  faces: [["student"], () => import("./pages/faces.js")],
+  mydata: [["student"], () => import("./pages/mydata.js")],
+};
 const HOME = auth.HOME;
 // A page that exports no roles is a teacher's.
-const rolesOf = (page) => page.roles || ["teacher"];
+const rolesOf = (name) => (Object.hasOwn(LATER, name) ? LATER[name][0] : PAGES[name].roles || ["teacher"]);
+let routing = 0; // the latest route() call; an earlier one still fetching its page gives way
 let leave = null; // the current page's clean-up (timers, camera)
 
-function route() {
+async function route() {
+  const ticket = ++routing;
   const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
   const role = auth.current()?.role || "teacher";
   let name = path || HOME[role];
-  if (!PAGES[name]) name = HOME[role];
+  if (!Object.hasOwn(PAGES, name) && !Object.hasOwn(LATER, name)) name = HOME[role];
   if (name !== "signin" && !auth.current()) {
     location.hash = "#/signin";
     return;
   }
-  if (name !== "signin" && !rolesOf(PAGES[name]).includes(role)) {
+  if (name !== "signin" && !rolesOf(name).includes(role)) {
     location.hash = `#/${HOME[role]}`;
     return;
+  }
+  if (!PAGES[name]) {
+    try {
+      PAGES[name] = await LATER[name][1]();
+    } catch {
+      document.getElementById("view").replaceChildren(
+        Object.assign(document.createElement("p"), { className: "alert error", textContent:
+          "This page could not be loaded: check the connection, then reload." }));
+      return;
+    }
+    if (ticket !== routing) return;
   }
   if (typeof leave === "function") leave();
   leave = null;

@@ -89,8 +89,8 @@ export function render(view) {
         const answer = await api.call("admin_create_teacher", { user_email_id: email.value.trim(), name: name.value.trim(),
           passwd_hash: md5Hex(password.value) }, { button: create });
         form.reset();
-        say(answer.SUCCESS);
         await loadAll();
+        say(answer.SUCCESS);
         notice.focus();
       } catch (error) {
         showAlert(formProblem, error.message);
@@ -111,8 +111,8 @@ export function render(view) {
     say("");
     try {
       const answer = await api.call(fields.path, fields.body, { button });
+      await loadAll(); // the list is current before the message says what changed
       say(done ? done(answer) : answer.SUCCESS);
-      await loadAll();
       notice.focus({ preventScroll: false });
     } catch (error) {
       showAlert(problem, error.message);

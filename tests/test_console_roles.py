@@ -135,7 +135,7 @@ def test_an_admin_approves_a_pending_teacher_who_then_signs_in(page, make_user, 
     page.get_by_text("Signed in as New Teacher.").wait_for()
 
 
-def test_an_admin_finds_accounts_suspends_reactivates_and_moves_sessions(page, make_user, it):
+def test_an_admin_finds_accounts_suspends_reactivates_and_moves_a_former_teachers_sessions(page, make_user, it):
     make_user("obama@school.test", name="Barack")
     make_user("biden@school.test", name="Joe")
     make_user("teacher@school.test", TEACHER, name="Ms Leaving")
@@ -161,8 +161,15 @@ def test_an_admin_finds_accounts_suspends_reactivates_and_moves_sessions(page, m
     page.get_by_label("Name or email").fill("")
     page.get_by_label("Role").select_option(label="Teacher")
     page.get_by_label("Status").select_option(label="Any status")
-    accounts.get_by_role("button", name="Move sessions: teacher@school.test").click()
-    page.get_by_label("Move every session of teacher@school.test to").select_option("next@school.test")
+    leaving_id = user("teacher@school.test", TEACHER).id
+    accounts.get_by_role("button", name="Erase: teacher@school.test").click()  # the teacher leaves the school
+    confirm = page.get_by_role("group", name="Erase teacher@school.test?")
+    assert "former teacher" in confirm.inner_text()
+    confirm.get_by_role("button", name="Erase teacher@school.test for good").click()
+    former = f"former-teacher-{leaving_id}@erased.invalid"
+    page.get_by_role("status").filter(has_text="2 class sessions kept under \"former teacher\"").wait_for()
+    accounts.get_by_role("button", name=f"Move sessions: {former}").click()
+    page.get_by_label(f"Move every session of {former} to").select_option("next@school.test")
     page.get_by_role("button", name="Move the sessions").click()
     page.get_by_role("status").filter(has_text="2 sessions now belong to next@school.test.").wait_for()
     db.session.expire_all()

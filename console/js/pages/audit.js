@@ -33,7 +33,10 @@ function detailWords(entry) {
   const parts = [];
   if (entry.class_name) parts.push(`${entry.class_name}${entry.class_date ? `, ${entry.class_date} ${entry.start_time}` : ""}`);
   if (entry.distance !== null && entry.distance !== undefined) parts.push(`distance ${entry.distance}`);
-  if (entry.detail) parts.push(Object.entries(entry.detail).map(([k, v]) => `${k}: ${v}`).join(", "));
+  if (entry.detail) {
+    parts.push(Object.entries(entry.detail).filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", "));
+  }
   return parts.join(" · ");
 }
 

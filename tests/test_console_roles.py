@@ -331,6 +331,36 @@ def test_a_student_deletes_their_faces_and_reads_what_was_done_with_their_data(p
     look(page, "student-data-audit")
 
 
+def test_a_refused_check_in_is_said_in_plain_words_with_the_servers_sentence(page, make_user):
+    """The page's side of a check-in whatever the server answers (the real one is the next test)."""
+    make_user("obama@school.test", name="Barack")
+    make_user("teacher@school.test", TEACHER, name="Ms Teacher")
+    make_session("teacher@school.test", ["obama@school.test"], starts=START)
+    answers = [(422, {"ERROR": "The face in the selfie does not match your enrolled face.", "code": "face_mismatch"}),
+               (409, {"ERROR": "Attendance is already recorded as present.", "code": "already_marked"})]
+    sent = []
+
+    def answer(route):
+        sent.append(route.request.post_data_buffer)
+        status, body = answers[len(sent) - 1]
+        route.fulfill(status=status, json=body)
+
+    page.route("**/api/v1/mark_attendance", answer)
+    sign_in_as(page, "obama@school.test", STUDENT)
+    page.get_by_role("link", name="Check in").first.click()
+    page.wait_for_function("() => document.querySelector('video').videoWidth > 0")
+    page.get_by_role("button", name="Check in", exact=True).click()
+    result = page.get_by_role("status").filter(has_text="That does not look like your enrolled face.")
+    result.wait_for()
+    assert "does not match your enrolled face" in result.inner_text() and "good light" in result.inner_text()
+    assert b'name="image_file"; filename="selfie.jpg"' in sent[0] and b"\xff\xd8\xff" in sent[0]
+    assert b'name="presence_code"' not in sent[0]  # an empty code field sends nothing
+    page.get_by_role("button", name="Check in", exact=True).focus()  # again, by keyboard
+    page.keyboard.press("Enter")
+    page.get_by_role("status").filter(has_text="You are already marked for this class.").wait_for()
+    assert len(sent) == 2
+
+
 @pytest.mark.face
 def test_a_student_checks_in_with_the_camera_adds_a_face_downloads_the_export_and_deletes_the_account(page, make_user):
     make_user("teacher@school.test", TEACHER, photo="lin_manuel_miranda.png", name="Ms Teacher")

@@ -24,7 +24,7 @@ from bench.common import Server, api, default_sqlite_url, register_people, reset
 
 PASSWORD = "password"  # bench.common.PASSWORD is its MD5, as the console sends it
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 PHONE = {"width": 375, "height": 740}
 
 

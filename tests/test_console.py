@@ -30,7 +30,7 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 PASSWORD = "password"  # tests.helpers.PASSWORD is its MD5, as the original client sends it
 WIDTHS = {"phone": (375, 740), "tablet": (768, 1024), "laptop": (1280, 800)}
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run", "--use-fake-device-for-media-stream",
+               "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--use-fake-device-for-media-stream",
                "--use-fake-ui-for-media-stream"]
 SERIOUS = ("serious", "critical")
 

@@ -120,7 +120,7 @@ export function render(view, params) {
       if (!editing) draw(records);
       const running = slots.phase(slot) === "running";
       live.textContent = running ? "Updates by itself every few seconds while the class runs." : "";
-      if (running) timer = setTimeout(() => load(true), POLL_MS);
+      if (running && !document.hidden) timer = setTimeout(() => load(true), POLL_MS);
     } catch (error) {
       if (stopped) return;
       showAlert(problem, error instanceof api.ConnectionLost ? "Connection lost; retrying every few seconds." : error.message);
@@ -138,6 +138,9 @@ export function render(view, params) {
     }
   };
   historyButton.addEventListener("click", loadHistory);
+  // A hidden tab stops polling; shown again, it reads the roster at once.
+  const onVisible = () => { if (!document.hidden) load(true); };
+  document.addEventListener("visibilitychange", onVisible);
   load(false);
-  return () => { stopped = true; clearTimeout(timer); };
+  return () => { stopped = true; clearTimeout(timer); document.removeEventListener("visibilitychange", onVisible); };
 }

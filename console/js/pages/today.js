@@ -92,8 +92,12 @@ export function render(view) {
     } catch (error) {
       if (!stopped) showAlert(problem, error instanceof api.ConnectionLost ? "Connection lost; the counts will update when it is back." : error.message);
     }
-    if (!stopped) timer = setTimeout(() => load(true), REFRESH_MS);
+    // A hidden tab asks nothing; it catches up when shown again.
+    if (!stopped && !document.hidden) timer = setTimeout(() => load(true), REFRESH_MS);
   };
+  // Back from the camera or another app: fresh counts at once.
+  const onVisible = () => { if (!document.hidden) { clearTimeout(timer); load(true); } };
+  document.addEventListener("visibilitychange", onVisible);
   load(false);
-  return () => { stopped = true; clearTimeout(timer); };
+  return () => { stopped = true; clearTimeout(timer); document.removeEventListener("visibilitychange", onVisible); };
 }

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from models import ADMIN, TEACHER, USER_STATUSES, Role, db
 from services import admin, audit, auth, exports, photo_jobs, privacy, roster_files, sealing, term_reports
 from services.errors import ApiError
+from services.names import has_control_characters
 from services.faces.models import dlib_blas
 
 tokens = AppGroup("tokens", help="Login tokens.")
@@ -122,6 +123,8 @@ def _password(from_stdin):
 
 
 def _create(role, email, name, from_stdin):
+    if has_control_characters(name):
+        raise click.BadParameter("a name holds no control character or line break", param_hint="--name")
     password = _password(from_stdin)
     _run(lambda: admin.create_account(None, role, email.lower(), name or email.split("@")[0], password,
                                       current_app.config["PASSWORD_HASH"]))

@@ -11,6 +11,7 @@ from flask import current_app, request
 from werkzeug.datastructures import FileStorage
 
 from services.errors import BadInput
+from services.names import has_control_characters
 from services.sessions import Slot
 
 # canonical field -> names it may arrive under, documented name first
@@ -21,6 +22,8 @@ ALIASES = {
     "teacher_name": ("teacher_name", "name"),
     "review": ("review", "msg"),
 }
+# the fields that hold a person's or a class's name (canonical names)
+NAME_FIELDS = ("name", "teacher_name", "class_name")
 MAX_TEXT = 10_000
 MAX_EMAIL = 254
 # JSON bodies are flat objects (a roster list at most); deeper nesting is refused before it
@@ -88,6 +91,8 @@ class Fields:
         _check_scalar_values(name, value)
         if "\x00" in value:  # PostgreSQL refuses NUL in text; no real field holds one
             raise BadInput(f"The field {name} contains a NUL character.", code="bad_field")
+        if name in NAME_FIELDS and has_control_characters(value):
+            raise BadInput(f"The field {name} contains a control character or a line break.", code="bad_field")
         if not value and required:
             raise BadInput(f"The field {name} is required.", code="missing_field")
         if len(value) > max_length:

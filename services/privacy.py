@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash
 
 from models import (STUDENT, TEACHER, AttendanceEvent, AttendanceRecord, ClassSession, FaceEncoding, Token,
                     User, db)
-from services import audit, clock, sealing
+from services import admin, audit, clock, sealing
 from services.errors import Conflict, Unauthorized
 from services.records import page, record_rows
 
@@ -46,6 +46,8 @@ def erase_user(user, actor, erase_attendance=False):
     """Erases an account: its faces, tokens and every personal detail. Returns what happened."""
     if user.status == "erased":
         raise Conflict("This account is already erased.", code="already_erased")
+    admin.lock_active_admins(user)
+    was_active = user.status == "active"
     templates = db.session.execute(delete(FaceEncoding).where(FaceEncoding.user_id == user.id)).rowcount
     db.session.execute(delete(Token).where(Token.user_id == user.id))
     own_records = select(AttendanceRecord.id).where(AttendanceRecord.student_id == user.id)
@@ -63,6 +65,8 @@ def erase_user(user, actor, erase_attendance=False):
     user.password_hash = "!erased"  # matches no password
     user.status, user.last_seen_at = "erased", None
     db.session.flush()
+    if was_active:
+        admin.keep_an_active_admin(user)
     outcome = {"templates": templates, "records": records, "attendance": attendance}
     if user.role == TEACHER:
         outcome["sessions"] = db.session.scalar(select(func.count()).where(ClassSession.teacher_id == user.id))

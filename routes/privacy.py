@@ -14,7 +14,8 @@ TEMPLATES_LEFT_OUT = ("Face templates are not exported: they are biometric data,
 
 @endpoint(bp, "/export_my_data", email_field="email_id")
 def export_my_data(fields, user):
-    faces, records, history, sessions = privacy.export(user)
+    data = privacy.export(user)
+    faces, records, history, sessions = data.faces, data.records, data.history, data.sessions
     body = {
         "profile": {"email_id": user.email, "name": user.name, "user_type": user.role, "status": user.status,
                     "create_datetime": local_instant(user.created_at),
@@ -30,10 +31,20 @@ def export_my_data(fields, user):
                       "start_time": s.starts_at.strftime("%H:%M"), "end_time": s.ends_at.strftime("%H:%M"),
                       "create_datetime": local_instant(s.created_at), "roster_size": s.roster_size}
                      for s in sessions],
+        "roster_changes": [{**_slot_json(c), "action": c.action, "by": c.actor_email, "at": local_instant(c.at),
+                            "from_status": c.from_status, "note": c.note} for c in data.roster_changes],
+        "invitations": [{**_slot_json(i), "invited_at": local_instant(i.created_at)} for i in data.invitations],
+        "audit": [audit_json(e) for e in data.audit],
+        "mentions": [{"table": m.table, "column": m.column, "text": m.text} for m in data.mentions],
     }
     if user.role == STUDENT:
         body["teachers"] = [{"email_id": t.email, "name": t.name} for t in accounts.teachers_of(user)]
     return body
+
+
+def _slot_json(row):
+    return {"class_name": row.class_name, "class_date": row.starts_at.date().isoformat(),
+            "start_time": row.starts_at.strftime("%H:%M"), "end_time": row.ends_at.strftime("%H:%M")}
 
 
 @endpoint(bp, "/delete_my_faces", role=STUDENT)

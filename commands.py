@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from models import ADMIN, TEACHER, USER_STATUSES, Role, db
 from services import admin, audit, auth, exports, photo_jobs, privacy, roster_files, sealing, term_reports
 from services.errors import ApiError
+from services.emails import normalize as normalize_address
 from services.names import has_control_characters
 from services.faces.models import dlib_blas
 
@@ -126,9 +127,9 @@ def _create(role, email, name, from_stdin):
     if has_control_characters(name):
         raise click.BadParameter("a name holds no control character or line break", param_hint="--name")
     password = _password(from_stdin)
-    _run(lambda: admin.create_account(None, role, email.lower(), name or email.split("@")[0], password,
+    _run(lambda: admin.create_account(None, role, normalize_address(email), name or email.split("@")[0], password,
                                       current_app.config["PASSWORD_HASH"]))
-    click.echo(f"{role.label.title()} {email.lower()} created.")
+    click.echo(f"{role.label.title()} {normalize_address(email)} created.")
 
 
 @users.command("create-admin")

@@ -4,12 +4,12 @@ import base64
 import binascii
 import logging
 import re
-import unicodedata
 from datetime import datetime
 
 from flask import current_app, request
 from werkzeug.datastructures import FileStorage
 
+from services.emails import normalize as normalize_address
 from services.errors import BadInput
 from services.names import has_control_characters
 from services.sessions import Slot
@@ -217,8 +217,8 @@ class Fields:
 
 
 def normalize_email(value):
-    """An email as it is stored and compared: NFC, then lowercase."""
-    return unicodedata.normalize("NFC", value).lower()
+    """An email as it is stored and compared (services/emails.py)."""
+    return normalize_address(value)
 
 
 def _check_scalar_values(name, value):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.sealing import new_key_text, parse_key
@@ -132,6 +133,13 @@ SIGNUP_MODES = ("approval", "open", "closed")
 _error_status = _one_of("http", "200")
 _signup = _one_of(*SIGNUP_MODES)
 
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be a whole number of at least 1")
+    return value
+
+
 SETTINGS = (
     Setting("DATABASE_URL", "sqlite:///instance/rollcall.db",
             "SQLAlchemy URL of the database; PostgreSQL in production", _database_url,
@@ -166,8 +174,8 @@ SETTINGS = (
     Setting("LOW_ATTENDANCE_THRESHOLD", "75",
             "attendance rate in % under which get_attendance_report flags a student", _percent),
     Setting("RATELIMIT_STORAGE_URI", "memory://",
-            "where rate limits are counted (Flask-Limiter); redis://host:6379 to share them between workers and "
-            "hosts", str),
+            "where rate limits are counted (Flask-Limiter); redis://host:6379/1 to share them between workers and "
+            "hosts (a database apart from REDIS_URL's)", str),
     Setting("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes",
             "login attempts per account, counted until one succeeds", _rate_limit),
     Setting("LOGIN_ADDRESS_LIMIT", "200 per 15 minutes",
@@ -194,6 +202,13 @@ SETTINGS = (
             _optional, described=True),
     Setting("PHOTO_JOB_TTL", "3600",
             "seconds a class-photo job's answer is kept after it finished; its photos are deleted once it ran", int),
+    Setting("PHOTO_JOBS_PER_TEACHER", "3",
+            "class-photo jobs one teacher may have waiting or running; more answer 429 `queue_full`", _positive),
+    Setting("PHOTO_JOBS_WAITING", "32",
+            "class-photo jobs waiting or running, all teachers together (per process without REDIS_URL)", _positive),
+    Setting("PHOTO_QUEUE_MB", "256",
+            "MB of photos all waiting class-photo jobs may hold together; size Redis's maxmemory above it",
+            _positive),
 )
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -201,6 +216,25 @@ SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
 def effective_names():
     """The app configuration keys the settings become."""
     return [setting.config_key for setting in SETTINGS]
+
+
+def _redis_database(url):
+    """(host, port, database) a redis:// URL names; None for anything else (memory://)."""
+    parsed = urlsplit(url or "")
+    if parsed.scheme not in ("redis", "rediss"):
+        return None
+    database = parsed.path.strip("/") or dict(parse_qsl(parsed.query)).get("db", "0")
+    return (parsed.hostname or "localhost", parsed.port or 6379, database)
+
+
+def check_redis_roles(config):
+    """Rate limits and class-photo jobs in the same Redis database would let a flood of photos
+    stand in the way of every login (and a FLUSHDB for one would reset the other): refused."""
+    limits, jobs = _redis_database(config.get("RATELIMIT_STORAGE_URI")), _redis_database(config.get("REDIS_URL"))
+    if limits is not None and limits == jobs:
+        raise SystemExit("RATELIMIT_STORAGE_URI and REDIS_URL name the same Redis database; give the rate "
+                         "limits a database (or a Redis) of their own, e.g. redis://host:6379/1 for the limits "
+                         "and redis://host:6379/0 for the jobs (docs/deployment.md).")
 
 
 def load(overrides=None):
@@ -219,6 +253,7 @@ def load(overrides=None):
     generated = "FACE_KEY" not in overrides and not os.environ.get("FACE_KEY")
     config.setdefault("FACE_KEY_FILE", str(INSTANCE_DIR / "face_key") if generated else None)
     config["SQLALCHEMY_DATABASE_URI"] = database_driver_url(config["SQLALCHEMY_DATABASE_URI"])
+    check_redis_roles(config)
     return config
 
 

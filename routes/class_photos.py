@@ -21,7 +21,7 @@ PHOTOS = d.IMAGE_FILE.but(description=f"One to {MAX_PHOTOS} photos of the room: 
 
 
 @endpoint(bp, "/mark_class_attendance", role=TEACHER, takes=(*d.SLOT, PHOTOS, d.ANNOTATE, d.ASYNC),
-          returns=d.CLASS_PHOTO, accepted=d.PHOTO_JOB_QUEUED, errors=(404, 409),
+          returns=d.CLASS_PHOTO, accepted=d.PHOTO_JOB_QUEUED, errors=(404, 409, 429),
           summary="Recognise the room: mark every roster face")
 def mark_class_attendance(fields, teacher):
     images = fields.images()

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.sealing import new_key_text, parse_key
+from services.sealing import KeyRing, new_key_text, parse_ring
 
 INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
 
@@ -60,7 +60,7 @@ def _secret_key(text):
 
 def _face_key(text):
     text = text or _generated_secret("face_key", new_key_text)
-    parse_key(text)
+    parse_ring(text)
     return text
 
 
@@ -147,7 +147,8 @@ SETTINGS = (
     Setting("SECRET_KEY", "generated once into instance/secret_key",
             "Flask secret key", _secret_key, described=True),
     Setting("FACE_KEY", "generated once into instance/face_key",
-            "64 hex digits: the AES-256-GCM key that seals face templates (keep it out of database backups)",
+            "64 hex digits: the AES-256-GCM key that seals face templates (keep it out of database backups); "
+            "several, comma-separated, newest first, form a key ring: the first seals, all open (docs/privacy.md)",
             _face_key, described=True),
     Setting("TOKEN_TTL", "2592000", "seconds a login token stays valid (30 days)", int),
     Setting("FACE_TOLERANCE", "0.55",
@@ -274,7 +275,8 @@ class Rules:
     student_email_domains: tuple = ()
     erase_attendance: bool = False
     face_retention_days: int = 0
-    face_key: bytes = field(default=b"", repr=False)  # never printed in a traceback or log
+    # a sealing.KeyRing (or one key, as bytes): never printed in a traceback or log
+    face_key: Any = field(default=b"", repr=False)
 
     @classmethod
     def from_config(cls, config):
@@ -288,7 +290,16 @@ class Rules:
                    student_email_domains=_domains_of(config["STUDENT_EMAIL_DOMAINS"]),
                    erase_attendance=bool(config["ERASE_ATTENDANCE"]),
                    face_retention_days=int(config["FACE_RETENTION_DAYS"]),
-                   face_key=parse_key(config["FACE_KEY"]))
+                   face_key=_face_ring(config))
+
+
+def _face_ring(config):
+    """FACE_KEY's ring: from instance/face_key when the key was generated there (followed as
+    `privacy rotate-key` rewrites it), else from the setting's text."""
+    path = config.get("FACE_KEY_FILE")
+    if path and os.path.exists(path):
+        return KeyRing(path=path)
+    return KeyRing(parse_ring(config["FACE_KEY"]))
 
 
 def _domains_of(value):

@@ -30,9 +30,9 @@ def mark_class_attendance(fields, teacher):
     if fields.flag("async"):
         job = _jobs().submit(teacher, fields.slot(), images, rules(), fields.flag("annotate"))
         return {"SUCCESS": "The photos are queued; ask get_photo_job for progress and the result.", **job}, 202
-    session, students, results = class_photos.mark_from_photos(
+    session, students, results, unreadable = class_photos.mark_from_photos(
         teacher, fields.slot(), images, rules(), annotate_photos=fields.flag("annotate"))
-    return class_photos.report(session, students, results)
+    return class_photos.report(session, students, results, unreadable)
 
 
 @endpoint(bp, "/get_photo_job", role=TEACHER)

@@ -392,9 +392,9 @@ def _work(rules, state, photos, progress):
         raise NotFound("The teacher's account no longer exists.", code="no_such_teacher")
     starts, ends = datetime.fromisoformat(spec["starts_at"]), datetime.fromisoformat(spec["ends_at"])
     slot = Slot(spec["class_name"], starts.date(), starts.time(), ends.time())
-    session, students, results = class_photos.mark_from_photos(
+    session, students, results, unreadable = class_photos.mark_from_photos(
         teacher, slot, photos, rules, annotate_photos=spec["annotate"], progress=progress)
-    body = class_photos.report(session, students, results)
+    body = class_photos.report(session, students, results, unreadable)
     db.session.commit()
     return body
 

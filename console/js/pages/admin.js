@@ -13,7 +13,14 @@ export const roles = ["admin"];
 const SHOWN = 50; // accounts on screen before "Show more"
 
 // What erasing keeps and deletes, in the words of services/privacy.py.
+const ELSEWHERE = "Wherever else the address or the name was written (roster changes, notes, the audit log's details), " +
+  "the pseudonym replaces it; invitations sent to the address are deleted.";
+
 function erasureWords(user, eraseAttendance) {
+  return [...erasureFacts(user, eraseAttendance), ELSEWHERE];
+}
+
+function erasureFacts(user, eraseAttendance) {
   const deleted = "its face templates, its sign-in tokens, its name, email address and password";
   if (user.user_type === 1) {
     return [`Deleted: ${deleted}.`,

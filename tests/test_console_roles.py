@@ -91,6 +91,62 @@ def test_the_sign_in_page_opens_each_roles_pages(page, make_user, it):
     assert nav_links(page) == ["Today", "The term"]
 
 
+# -- creating one's own account ------------------------------------------------------------------
+
+
+def sign_up(page, role, name, email, photo=None):
+    page.goto("/#/signin")
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_role("radio", name=ROLE_LABELS[role]).check()
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    if photo:
+        page.get_by_label("Or choose a photo").set_input_files(
+            {"name": photo, "mimeType": "image/jpeg", "buffer": fixture_bytes(photo)})
+    page.get_by_role("button", name="Create my account").click()
+
+
+@pytest.mark.settings(TEACHER_SIGNUP="closed")
+def test_sign_up_says_what_is_missing_and_the_servers_refusal(page):
+    page.goto("/#/signup")
+    page.get_by_role("heading", name="Create an account").wait_for()
+    look(page, "signup")
+    page.get_by_label("Your name").fill("New Teacher")
+    page.get_by_label("Email").fill("new@school.test")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Create my account").click()
+    page.get_by_role("alert").filter(has_text="at least 8 characters").wait_for()
+    sign_up(page, TEACHER, "New Teacher", "new@school.test", photo="biden.jpg")
+    page.get_by_role("alert").filter(has_text="created by the school's administrators").wait_for()
+    assert user("new@school.test", TEACHER) is None
+
+
+@pytest.mark.face
+def test_a_teacher_signs_up_an_admin_approves_and_the_teacher_signs_in(page, it):
+    sign_up(page, TEACHER, "New Teacher", "new@school.test", photo="biden.jpg")
+    page.get_by_role("heading", name="Your account is waiting for approval").wait_for(timeout=60000)
+    assert user("new@school.test", TEACHER).status == "pending_approval"
+    sign_in_as(page, "it@school.test", ADMIN)
+    waiting = page.get_by_role("list", name="Teachers waiting for approval")
+    waiting.get_by_role("button", name="Approve: new@school.test").click()
+    page.get_by_role("status").filter(has_text="new@school.test is now active.").wait_for()
+    sign_out(page)
+    sign_in_as(page, "new@school.test", TEACHER)
+    page.get_by_text("Signed in as New Teacher.").wait_for()
+
+
+@pytest.mark.face
+def test_a_student_signs_up_with_a_photo_and_sees_their_attendance(page):
+    sign_up(page, STUDENT, "Barack", "obama@school.test", photo="obama.jpg")
+    page.get_by_role("heading", name="My attendance").wait_for(timeout=60000)
+    page.get_by_text("Signed in as Barack.").wait_for()
+    db.session.expire_all()
+    student = user("obama@school.test", STUDENT)
+    assert student.status == "active"
+    assert db.session.scalar(select(FaceEncoding).where(FaceEncoding.user_id == student.id)) is not None
+
+
 # -- the administrator ------------------------------------------------------------------------
 
 

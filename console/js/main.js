@@ -20,7 +20,9 @@ const LATER = {
   checkin: [["student"], () => import("./pages/checkin.js")],
   faces: [["student"], () => import("./pages/faces.js")],
   mydata: [["student"], () => import("./pages/mydata.js")],
+  signup: [[], () => import("./pages/signup.js")],
 };
+const PUBLIC = ["signin", "signup"]; // the pages for someone not signed in
 const HOME = auth.HOME;
 // A page that exports no roles is a teacher's.
 const rolesOf = (name) => (Object.hasOwn(LATER, name) ? LATER[name][0] : PAGES[name].roles || ["teacher"]);
@@ -33,11 +35,11 @@ async function route() {
   const role = auth.current()?.role || "teacher";
   let name = path || HOME[role];
   if (!Object.hasOwn(PAGES, name) && !Object.hasOwn(LATER, name)) name = HOME[role];
-  if (name !== "signin" && !auth.current()) {
+  if (!PUBLIC.includes(name) && !auth.current()) {
     location.hash = "#/signin";
     return;
   }
-  if (name !== "signin" && !rolesOf(name).includes(role)) {
+  if (!PUBLIC.includes(name) && !rolesOf(name).includes(role)) {
     location.hash = `#/${HOME[role]}`;
     return;
   }

@@ -36,7 +36,8 @@ export function render(view) {
     field("Email", email),
     field("Password", password),
     problem,
-    submit);
+    submit,
+    h("p", {}, "New to Rollcall? ", h("a", { href: "#/signup" }, "Create an account")));
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

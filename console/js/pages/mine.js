@@ -28,6 +28,7 @@ export function byClass(marked, missed, latest, day = today()) {
   const missedLeft = new Map();
   for (const r of missed) missedLeft.set(`${r.class_name}|${r.class_date}`, (missedLeft.get(`${r.class_name}|${r.class_date}`) || 0) + 1);
   for (const r of latest) {
+    of(r.class_name); // a class with nothing over yet is listed too
     if (r.marked || r.class_date >= day) continue;
     const key = `${r.class_name}|${r.class_date}`;
     if (missedLeft.get(key)) { missedLeft.set(key, missedLeft.get(key) - 1); continue; }
@@ -112,7 +113,8 @@ function classCard(c) {
       entry("present", c.present.length, "present"), entry("absent", c.absent.length, "absent"),
       entry("excused", c.excused.length, "excused")),
     h("h4", {}, "Latest"),
-    h("ul", { className: "records", "aria-label": `Latest records of ${c.name}` }, latest.map((r) => h("li", {},
+    h("ul", { className: "records", "aria-label": `Latest records of ${c.name}` }, latest.length ? null
+      : h("li", {}, "Nothing over yet."), latest.map((r) => h("li", {},
       h("span", {}, dayLabel(r.class_date), r.start_time ? ` ${r.start_time}` : ""),
       h("span", { className: `badge ${r.status}` }, STATUS_LABEL[r.status]),
       r.method ? h("span", { className: "hint" }, METHOD_LABEL[r.method] || r.method) : null))));
@@ -143,7 +145,7 @@ export function render(view) {
         h("a", { href: link("checkin", pending[0]) }, "Check in")));
     }
     const found = byClass(marked, missed, latest);
-    replace(classes, found.length ? found.map(classCard) : h("li", { className: "empty" }, "You are on no class's roster yet."));
+    replace(classes, found.length ? found.map(classCard) : h("li", { className: "empty" }, "You are on no class's list yet."));
     replace(chart, termChart(found) || h("p", { className: "hint" }, "The chart appears once a class is over."));
   }).catch((error) => { overall.textContent = ""; showAlert(problem, error.message); });
   return null;

@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from models import ADMIN, TEACHER, USER_STATUSES, Role, db
 from services import admin, audit, auth, exports, photo_jobs, privacy, roster_files, sealing, term_reports
 from services.errors import ApiError
+from services.emails import normalize as normalize_address
+from services.names import has_control_characters
 from services.faces.models import dlib_blas
 
 tokens = AppGroup("tokens", help="Login tokens.")
@@ -122,10 +124,12 @@ def _password(from_stdin):
 
 
 def _create(role, email, name, from_stdin):
+    if has_control_characters(name):
+        raise click.BadParameter("a name holds no control character or line break", param_hint="--name")
     password = _password(from_stdin)
-    _run(lambda: admin.create_account(None, role, email.lower(), name or email.split("@")[0], password,
+    _run(lambda: admin.create_account(None, role, normalize_address(email), name or email.split("@")[0], password,
                                       current_app.config["PASSWORD_HASH"]))
-    click.echo(f"{role.label.title()} {email.lower()} created.")
+    click.echo(f"{role.label.title()} {normalize_address(email)} created.")
 
 
 @users.command("create-admin")
@@ -211,31 +215,56 @@ def purge():
 @privacy_group.command("rotate-key")
 @click.option("--new-key-stdin", is_flag=True, help="Read the new key (64 hex digits) from standard input "
               "instead of generating one.")
-def rotate_key(new_key_stdin):
-    """Re-seal every face template under a new FACE_KEY."""
-    old_key = current_app.extensions["rollcall_rules"].face_key
+@click.option("--reseal-only", is_flag=True, help="No new key: re-seal every template under FACE_KEY's first "
+              "key (the last step of a rotation with FACE_KEY in the environment).")
+def rotate_key(new_key_stdin, reseal_only):
+    """Seal every face template under a new key, while the servers run.
+
+    With the generated key file (instance/face_key) the file becomes a key ring, newest first:
+    the new key, which running servers pick up at their next seal or unknown key id, and the
+    key it replaces, kept for templates a server sealed before it re-read the file. Every
+    template is re-sealed under the new key in one transaction, then keys older than the
+    replaced one leave the ring. With FACE_KEY from the environment, the ring to set is
+    printed (docs/privacy.md: the order of the rolling restarts).
+    """
+    ring = sealing.KeyRing.of(current_app.extensions["rollcall_rules"].face_key)
+    current = ring.keys()
+    if reseal_only:
+        count = _run(lambda: privacy.reseal_all(ring, current[0]))
+        click.echo(f"{count} face templates re-sealed under FACE_KEY's first key; the others may leave the ring.")
+        return
     text = sys.stdin.readline().strip() if new_key_stdin else sealing.new_key_text()
     try:
         new_key = sealing.parse_key(text)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    if new_key in current:
+        raise click.ClickException("This key is already in FACE_KEY's ring; give a new one.")
+    opening = sealing.KeyRing((new_key, *current))
     key_file = Path(current_app.config["FACE_KEY_FILE"]) if current_app.config.get("FACE_KEY_FILE") else None
-    staged = key_file.with_name("face_key.new") if key_file else None
-    if staged:  # the new key is on disk before any template depends on it
-        staged.write_text(text)
-        staged.chmod(0o600)
-    try:
-        count = _run(lambda: privacy.reseal_all(old_key, new_key))
-    except Exception:
-        if staged:
-            staged.unlink(missing_ok=True)
-        raise
-    if staged:
-        staged.replace(key_file)
-        click.echo(f"{count} face templates re-sealed; the new key is in {key_file}. Restart the server.")
+    if key_file:  # servers following the file seal under the new key from now on, and open both
+        _write_ring(key_file, opening.keys())
+    count = _run(lambda: privacy.reseal_all(opening, new_key))
+    if key_file:
+        _write_ring(key_file, (new_key, current[0]))
+        click.echo(f"{count} face templates re-sealed; the new key is in {key_file}, beside the one it "
+                   "replaces. Running servers follow the file: no restart.")
     else:
-        click.echo(f"{count} face templates re-sealed. Set FACE_KEY to the new key on every instance "
-                   "and restart them" + ("." if new_key_stdin else f":\n{text}"))
+        ring_text = ",".join(k.hex() for k in (new_key, current[0]))
+        click.echo(f"{count} face templates re-sealed. Set FACE_KEY to the new ring (the new key first, then "
+                   "the one it replaces) on every instance and restart them" +
+                   ("." if new_key_stdin else f":\n{ring_text}"))
+
+
+def _write_ring(path, keys):
+    """The key ring file, replaced at once: the new file is created with mode 0600 (never
+    readable by others, not even for a moment) and renamed over the old one."""
+    staged = path.with_name(path.name + ".new")
+    staged.unlink(missing_ok=True)
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("".join(k.hex() + "\n" for k in keys))
+    os.replace(staged, path)
 
 
 class _Console:

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.sealing import new_key_text, parse_key
+from services.sealing import KeyRing, new_key_text, parse_ring
 
 INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
 
@@ -59,7 +60,7 @@ def _secret_key(text):
 
 def _face_key(text):
     text = text or _generated_secret("face_key", new_key_text)
-    parse_key(text)
+    parse_ring(text)
     return text
 
 
@@ -132,6 +133,13 @@ SIGNUP_MODES = ("approval", "open", "closed")
 _error_status = _one_of("http", "200")
 _signup = _one_of(*SIGNUP_MODES)
 
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be a whole number of at least 1")
+    return value
+
+
 SETTINGS = (
     Setting("DATABASE_URL", "sqlite:///instance/rollcall.db",
             "SQLAlchemy URL of the database; PostgreSQL in production", _database_url,
@@ -139,7 +147,8 @@ SETTINGS = (
     Setting("SECRET_KEY", "generated once into instance/secret_key",
             "Flask secret key", _secret_key, described=True),
     Setting("FACE_KEY", "generated once into instance/face_key",
-            "64 hex digits: the AES-256-GCM key that seals face templates (keep it out of database backups)",
+            "64 hex digits: the AES-256-GCM key that seals face templates (keep it out of database backups); "
+            "several, comma-separated, newest first, form a key ring: the first seals, all open (docs/privacy.md)",
             _face_key, described=True),
     Setting("TOKEN_TTL", "2592000", "seconds a login token stays valid (30 days)", int),
     Setting("FACE_TOLERANCE", "0.55",
@@ -166,8 +175,8 @@ SETTINGS = (
     Setting("LOW_ATTENDANCE_THRESHOLD", "75",
             "attendance rate in % under which get_attendance_report flags a student", _percent),
     Setting("RATELIMIT_STORAGE_URI", "memory://",
-            "where rate limits are counted (Flask-Limiter); redis://host:6379 to share them between workers and "
-            "hosts", str),
+            "where rate limits are counted (Flask-Limiter); redis://host:6379/1 to share them between workers and "
+            "hosts (a database apart from REDIS_URL's)", str),
     Setting("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes",
             "login attempts per account, counted until one succeeds", _rate_limit),
     Setting("LOGIN_ADDRESS_LIMIT", "200 per 15 minutes",
@@ -194,6 +203,13 @@ SETTINGS = (
             _optional, described=True),
     Setting("PHOTO_JOB_TTL", "3600",
             "seconds a class-photo job's answer is kept after it finished; its photos are deleted once it ran", int),
+    Setting("PHOTO_JOBS_PER_TEACHER", "3",
+            "class-photo jobs one teacher may have waiting or running; more answer 429 `queue_full`", _positive),
+    Setting("PHOTO_JOBS_WAITING", "32",
+            "class-photo jobs waiting or running, all teachers together (per process without REDIS_URL)", _positive),
+    Setting("PHOTO_QUEUE_MB", "256",
+            "MB of photos all waiting class-photo jobs may hold together; size Redis's maxmemory above it",
+            _positive),
 )
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -201,6 +217,25 @@ SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
 def effective_names():
     """The app configuration keys the settings become."""
     return [setting.config_key for setting in SETTINGS]
+
+
+def _redis_database(url):
+    """(host, port, database) a redis:// URL names; None for anything else (memory://)."""
+    parsed = urlsplit(url or "")
+    if parsed.scheme not in ("redis", "rediss"):
+        return None
+    database = parsed.path.strip("/") or dict(parse_qsl(parsed.query)).get("db", "0")
+    return (parsed.hostname or "localhost", parsed.port or 6379, database)
+
+
+def check_redis_roles(config):
+    """Rate limits and class-photo jobs in the same Redis database would let a flood of photos
+    stand in the way of every login (and a FLUSHDB for one would reset the other): refused."""
+    limits, jobs = _redis_database(config.get("RATELIMIT_STORAGE_URI")), _redis_database(config.get("REDIS_URL"))
+    if limits is not None and limits == jobs:
+        raise SystemExit("RATELIMIT_STORAGE_URI and REDIS_URL name the same Redis database; give the rate "
+                         "limits a database (or a Redis) of their own, e.g. redis://host:6379/1 for the limits "
+                         "and redis://host:6379/0 for the jobs (docs/deployment.md).")
 
 
 def load(overrides=None):
@@ -219,6 +254,7 @@ def load(overrides=None):
     generated = "FACE_KEY" not in overrides and not os.environ.get("FACE_KEY")
     config.setdefault("FACE_KEY_FILE", str(INSTANCE_DIR / "face_key") if generated else None)
     config["SQLALCHEMY_DATABASE_URI"] = database_driver_url(config["SQLALCHEMY_DATABASE_URI"])
+    check_redis_roles(config)
     return config
 
 
@@ -239,7 +275,8 @@ class Rules:
     student_email_domains: tuple = ()
     erase_attendance: bool = False
     face_retention_days: int = 0
-    face_key: bytes = field(default=b"", repr=False)  # never printed in a traceback or log
+    # a sealing.KeyRing (or one key, as bytes): never printed in a traceback or log
+    face_key: Any = field(default=b"", repr=False)
 
     @classmethod
     def from_config(cls, config):
@@ -253,7 +290,16 @@ class Rules:
                    student_email_domains=_domains_of(config["STUDENT_EMAIL_DOMAINS"]),
                    erase_attendance=bool(config["ERASE_ATTENDANCE"]),
                    face_retention_days=int(config["FACE_RETENTION_DAYS"]),
-                   face_key=parse_key(config["FACE_KEY"]))
+                   face_key=_face_ring(config))
+
+
+def _face_ring(config):
+    """FACE_KEY's ring: from instance/face_key when the key was generated there (followed as
+    `privacy rotate-key` rewrites it), else from the setting's text."""
+    path = config.get("FACE_KEY_FILE")
+    if path and os.path.exists(path):
+        return KeyRing(path=path)
+    return KeyRing(parse_ring(config["FACE_KEY"]))
 
 
 def _domains_of(value):

@@ -167,7 +167,8 @@ class AttendanceEvent(db.Model):
 
 class AuditEntry(db.Model):
     """Append-only: recognitions by class photo, admin actions, exports, erasures. The code
-    never updates or deletes a row; ``detail`` never holds an erased user's personal data."""
+    never deletes a row and updates one only to erase a person (services.privacy.scrub_mentions
+    replaces their address or name in ``detail``)."""
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_subject_id_at", "subject_id", "at"),)
 

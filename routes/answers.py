@@ -379,12 +379,22 @@ EXPORT = Schema("PersonalDataExport", obj({
     "history": array(obj({"record_id": INTEGER, **CHANGE_FIELDS})),
     "sessions": {**array(obj({**SLOT_FIELDS, "create_datetime": DATETIME, "roster_size": COUNT})),
                  "description": "a teacher's own sessions"},
-    "teachers": {**TEACHERS, "description": "a student's teachers"}},
-    required=("profile", "faces", "records", "history", "sessions")))
+    "teachers": {**TEACHERS, "description": "a student's teachers"},
+    "roster_changes": {**array(obj({**SLOT_FIELDS, "action": STRING, "by": EMAIL, "at": DATETIME,
+                                    "from_status": nullable(STRING), "note": nullable(STRING)})),
+                       "description": "roster changes that named the caller's address"},
+    "invitations": {**array(obj({**SLOT_FIELDS, "invited_at": DATETIME})),
+                    "description": "rosters that invited the caller's address"},
+    "audit": {**array(AUDIT_ENTRY), "description": "audit entries about the caller"},
+    "mentions": {**array(obj({"table": STRING, "column": STRING, "text": STRING})),
+                 "description": "any other stored text that names the caller"}},
+    required=("profile", "faces", "records", "history", "sessions", "roster_changes", "invitations", "audit",
+              "mentions")))
 
 
-def export_json(user, faces, records, history, sessions):
+def export_json(user, data):
     """Everything services.privacy.export() found about ``user``."""
+    faces, records, history, sessions = data.faces, data.records, data.history, data.sessions
     body = {
         "profile": user_json(user),
         "faces": {"count": len(faces), "templates_included": False, "why": TEMPLATES_LEFT_OUT,
@@ -397,6 +407,13 @@ def export_json(user, faces, records, history, sessions):
         "sessions": [{**slot_json(s.class_name, s.class_date, s.starts_at, s.ends_at),
                       "create_datetime": local_instant(s.created_at), "roster_size": s.roster_size}
                      for s in sessions],
+        "roster_changes": [{**slot_json(c.class_name, c.starts_at.date(), c.starts_at, c.ends_at),
+                            "action": c.action, "by": c.actor_email, "at": local_instant(c.at),
+                            "from_status": c.from_status, "note": c.note} for c in data.roster_changes],
+        "invitations": [{**slot_json(i.class_name, i.starts_at.date(), i.starts_at, i.ends_at),
+                         "invited_at": local_instant(i.created_at)} for i in data.invitations],
+        "audit": [audit_json(e) for e in data.audit],
+        "mentions": [{"table": m.table, "column": m.column, "text": m.text} for m in data.mentions],
     }
     if user.role == STUDENT:
         body["teachers"] = teachers_json(user)

@@ -22,7 +22,7 @@ PHOTOS = d.IMAGE_FILE.but(description=f"One to {MAX_PHOTOS} photos of the room: 
 
 
 @endpoint(bp, "/mark_class_attendance", role=TEACHER, takes=(*d.SLOT, PHOTOS, d.ANNOTATE, d.ASYNC),
-          returns=a.CLASS_PHOTO, accepted=a.PHOTO_JOB_QUEUED, errors=(404, 409),
+          returns=a.CLASS_PHOTO, accepted=a.PHOTO_JOB_QUEUED, errors=(404, 409, 429),
           summary="Recognise the room: mark every roster face")
 def mark_class_attendance(fields, teacher):
     images = fields.images()
@@ -31,9 +31,9 @@ def mark_class_attendance(fields, teacher):
     if fields.flag("async"):
         job = _jobs().submit(teacher, fields.slot(), images, rules(), fields.flag("annotate"))
         return {"SUCCESS": "The photos are queued; ask get_photo_job for progress and the result.", **job}, 202
-    session, students, results = class_photos.mark_from_photos(
+    session, students, results, unreadable = class_photos.mark_from_photos(
         teacher, fields.slot(), images, rules(), annotate_photos=fields.flag("annotate"))
-    return class_photos.report(session, students, results)
+    return class_photos.report(session, students, results, unreadable)
 
 
 @endpoint(bp, "/get_photo_job", role=TEACHER, takes=(d.JOB_ID,), returns=a.PHOTO_JOB, errors=(404,),

@@ -13,7 +13,7 @@ STUDENT_FIELD = d.STUDENT_EMAIL_ID.but(aliases=())
 
 
 @endpoint(bp, "/set_attendance", role=TEACHER, takes=(*d.SLOT, STUDENT_FIELD, d.STATUS.but(options=STATUSES), d.NOTE),
-          returns=a.RECORD_CHANGED, errors=(404,), summary="A teacher's manual correction of one record")
+          returns=a.RECORD_CHANGED, errors=(404, 409), summary="A teacher's manual correction of one record")
 def set_attendance(fields, teacher):
     student_email = fields.email("student_email_id")
     status = fields.choice("status")

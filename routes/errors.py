@@ -10,6 +10,9 @@ from services.errors import ApiError
 
 log = logging.getLogger(__name__)
 
+# PostgreSQL's deadlock_detected and serialization_failure: two requests edited the same rows
+# at once and the database stopped one of them; nothing was written, the caller may retry.
+CONCURRENT_CHANGE_PGCODES = ("40P01", "40001")
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
               413: "too_large", 415: "not_an_image", 429: "too_many_attempts"}
 
@@ -57,6 +60,8 @@ def register_error_handlers(app):
     @app.errorhandler(OperationalError)
     def database_unavailable(exc):
         db.session.rollback()
+        if getattr(exc.orig, "pgcode", None) in CONCURRENT_CHANGE_PGCODES:
+            return error(409, "concurrent_change", "Another change to the same rows got in the way; try again.")
         log.exception("database error")
         return error(503, "database_unavailable", "The database is busy or unreachable; try again.")
 

@@ -3,16 +3,19 @@ under the contract's aliases, checked and converted."""
 import base64
 import binascii
 import re
-import unicodedata
 from datetime import datetime
 
 from flask import request
 from werkzeug.datastructures import FileStorage
 
 from routes.declarations import KINDS
+from services.emails import normalize as normalize_address
 from services.errors import BadInput
+from services.names import has_control_characters
 from services.sessions import Slot
 
+# the fields that hold a person's or a class's name (canonical names)
+NAME_FIELDS = ("name", "teacher_name", "class_name")
 # JSON bodies are flat objects (a roster list at most); deeper nesting is refused before it
 # can exhaust the parser's recursion.
 MAX_JSON_DEPTH = 16
@@ -75,6 +78,8 @@ class Fields:
         _check_scalar_values(name, value)
         if "\x00" in value:  # PostgreSQL refuses NUL in text; no real field holds one
             raise BadInput(f"The field {name} contains a NUL character.", code="bad_field")
+        if name in NAME_FIELDS and has_control_characters(value):
+            raise BadInput(f"The field {name} contains a control character or a line break.", code="bad_field")
         if not value and required:
             raise BadInput(f"The field {name} is required.", code="missing_field")
         if len(value) > max_length:
@@ -240,8 +245,8 @@ class Fields:
 
 
 def normalize_email(value):
-    """An email as it is stored and compared: NFC, then lowercase."""
-    return unicodedata.normalize("NFC", value).lower()
+    """An email as it is stored and compared (services/emails.py)."""
+    return normalize_address(value)
 
 
 def _check_scalar_values(name, value):

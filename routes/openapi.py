@@ -337,7 +337,8 @@ INIT_JS = """window.addEventListener("load", function () {
 
 # The browser itself refuses to load anything from elsewhere (Swagger UI styles inline).
 DOCS_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'")
+            "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'")  # no other site may frame the page and steer clicks into it
 
 
 @bp.get("/docs")

@@ -14,7 +14,7 @@ bp = api_blueprint("privacy")
 @endpoint(bp, "/export_my_data", email_field="email_id", takes=(), returns=a.EXPORT,
           summary="Everything Rollcall keeps about the caller, as JSON (face templates excepted)")
 def export_my_data(fields, user):
-    return export_json(user, *privacy.export(user))
+    return export_json(user, privacy.export(user))
 
 
 @endpoint(bp, "/delete_my_faces", role=STUDENT, takes=(),

@@ -38,15 +38,20 @@ def get_class_attendance(fields, teacher):
           returns=a.RECORD_CHANGED,
           errors=(404, 409, 429), summary="Selfie check-in: on the roster, session open now, face matches")
 def mark_attendance(fields, student):
+    # Photo after photo, or code after code, to check a friend in: each attempt takes a turn
+    # before any code or face is compared, and gives it back unless it was a mismatch.
     mismatches = throttles().face_mismatch
-    mismatches.check(student.id)  # photo after photo, or code after code, to check a friend in
+    mismatches.take(student.id)
+    mismatched = False
     try:
         record = sessions.check_in(student, fields.slot(), fields.image(), rules(),
                                    presence_code=fields.text("presence_code"))
     except (FaceProblem, BadPresenceCode) as problem:
-        if problem.code in ("face_mismatch", "bad_presence_code"):
-            mismatches.count(student.id)
+        mismatched = problem.code in ("face_mismatch", "bad_presence_code")
         raise
+    finally:
+        if not mismatched:
+            mismatches.refund(student.id)
     return {"SUCCESS": "Attendance marked.", "record": records_json([record])[0]}
 
 

@@ -41,16 +41,15 @@ def issue_token(user, ttl_seconds):
 def login(role, email, password, rules, throttle, client_address):
     """The user with this email, role and password, and a new token for them.
 
-    ``throttle`` (services.limits.Throttles) counts the attempt before the password is
-    checked, and failures per client address.
+    ``throttle`` (services.limits.Throttles) counts the attempt, per account and per client
+    address, before the password is checked; a success gives the address's turn back.
     """
     throttle.login_attempt(role, email, client_address)
     user = db.session.scalar(select(User).where(User.email == email, User.role == role, User.status != "erased"))
     stored = user.password_hash if user else _dummy_hash(rules.password_method)
     if not check_password_hash(stored, password) or user is None:
-        throttle.login_failed(client_address)
         raise Unauthorized("Wrong email or password.", code="bad_credentials")
-    throttle.login_succeeded(role, email)
+    throttle.login_succeeded(role, email, client_address)
     if user.status == "pending_approval":
         raise Forbidden("Your account is waiting for an administrator's approval; you can log in once "
                         "it is approved.", code="pending_approval")

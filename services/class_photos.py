@@ -31,14 +31,15 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False, progre
 
     Faces are compared with the session's roster only, so an answer never names anyone
     else; an empty roster recognises nobody. Returns (session, {student id: User} of the
-    roster students with a face enrolled, [PhotoResult]); each Match's candidates are
-    student ids. ``progress(photos done, faces found so far)`` is called after each photo.
+    roster students with a face enrolled, [PhotoResult], ids of roster students whose templates
+    no key opened); each Match's candidates are student ids. ``progress(photos done, faces found so far)`` is called after each photo.
     """
     session = open_session(teacher, slot, rules)
     with timing.phase("database"):
         roster = {r.student_id: r for r in db.session.scalars(
             select(AttendanceRecord).where(AttendanceRecord.session_id == session.id))}
-        owners, known = templates(list(roster), rules.face_key)
+        unreadable = []  # a template no key opens skips that student, never the class
+        owners, known = templates(list(roster), rules.face_key, unreadable)
         students = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(set(owners))))} \
             if owners else {}
     results = []
@@ -62,7 +63,7 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False, progre
         if progress is not None:
             progress(len(results), sum(len(r.faces) for r in results))
     db.session.flush()
-    return session, students, results
+    return session, students, results, unreadable
 
 
 def _annotation(pixels, found, students):
@@ -97,8 +98,9 @@ def _face_json(index, box, match, student, students):
     return body
 
 
-def report(session, students, results):
-    """The answer to a class photo, the same whether it ran in the request or as a job."""
+def report(session, students, results, unreadable=()):
+    """The answer to a class photo, the same whether it ran in the request or as a job.
+    ``unreadable``: roster students whose face templates no key opened (not matched)."""
     faces_json = [_face_json(i, box, match, student, students)
                   for i, result in enumerate(results) for box, match, student in result.faces]
     present, absent = session_statuses(session)
@@ -112,6 +114,10 @@ def report(session, students, results):
             "faces": faces_json, "present": present, "absent": absent,
             "unknown_faces": sum(f["status"] == "unknown" for f in faces_json),
             "needs_review": [f for f in faces_json if f["status"] == "needs_review"]}
+    if unreadable:
+        body["unreadable_faces"] = sorted(db.session.scalars(select(User.email).where(User.id.in_(unreadable))))
+        body["SUCCESS"] += (f" {len(unreadable)} students' enrolled faces could not be read (the server's face "
+                            "key); they were not looked for.")
     if results and results[0].annotated is not None:
         annotated = [base64.b64encode(r.annotated).decode("ascii") for r in results]
         body["annotated_image"], body["annotated_images"] = annotated[0], annotated

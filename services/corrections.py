@@ -1,9 +1,9 @@
 """A teacher's manual corrections, and the history of every change to a record."""
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models import STUDENT, AttendanceEvent, AttendanceRecord, ClassSession, User, db
 from services import audit, clock
-from services.errors import NotFound
+from services.errors import Conflict, NotFound
 from services.records import Actor, Student
 from services.sessions import change_history, teacher_session
 
@@ -18,8 +18,16 @@ def set_status(teacher, slot, student_email, status, note):
     if record.status == status and not note:
         return record.id
     previous = record.status
-    record.status, record.method, record.distance = status, "manual", None
-    record.marked_time = clock.utc_naive() if status == "present" else None
+    # One UPDATE that names the record: a roster removal that deleted it meanwhile leaves
+    # nothing to update, which is a conflict, not a crash.
+    changed = db.session.execute(
+        update(AttendanceRecord).where(AttendanceRecord.id == record.id)
+        .values(status=status, method="manual", distance=None,
+                marked_time=clock.utc_naive() if status == "present" else None)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise Conflict("This student was removed from this class session meanwhile.", code="roster_changed")
+    db.session.expire(record)
     audit.record_change(record.id, teacher, "manual", previous, status, note=note)
     db.session.flush()
     return record.id

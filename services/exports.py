@@ -1,8 +1,11 @@
 """An attendance grid (services.term_reports.Grid) as a file: CSV or an Excel workbook.
 
 One row per student, one column per session marked P, A, E or -, then the present, absent and
-excused totals and the rate in %. Text that a spreadsheet would run as a formula (a name that
-starts with '=') is written as text.
+excused totals and the rate in %. Names are written without control characters (refused at
+input; rows stored before that are cleaned here), and text that a spreadsheet could run as a
+formula is written as text: in a CSV, a quote goes before each formula character that starts
+the cell or follows a separator (',' ';' tab) or a line break, since the file may be opened
+with any separator; in a workbook, the cell is typed as a string.
 """
 import csv
 import io
@@ -12,16 +15,20 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from services.names import without_control_characters
+
 FORMATS = ("csv", "xlsx")
 MIMETYPES = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 TOTALS = ("present", "absent", "excused", "rate %")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# a formula character at the start of a cell as some spreadsheet may split it: after the start,
+# a separator or a line break, then any spaces and double quotes (a lenient reader drops them)
+FORMULA_AFTER_SEPARATOR = re.compile(r"(^|[,;\t\r\n])([\s\"]*)(?=[=+\-@\t\r])")
 
 
 def _session_label(session, several_classes):
     label = session.starts_at.strftime("%Y-%m-%d %H:%M")
-    return f"{session.class_name} {label}" if several_classes else label
+    return f"{without_control_characters(session.class_name)} {label}" if several_classes else label
 
 
 def header(grid):
@@ -30,8 +37,15 @@ def header(grid):
 
 
 def safe_text(value):
-    """CSV: a leading quote keeps a spreadsheet from reading text as a formula."""
-    return "'" + value if value and value.startswith(FORMULA_START) else value
+    """CSV: text without control characters, and a quote before every place a spreadsheet
+    could start a formula, which keeps it text."""
+    return FORMULA_AFTER_SEPARATOR.sub(r"\1\2'", without_control_characters(value)) if value else value
+
+
+def _students(grid):
+    """The grid's rows with names fit to export."""
+    for email, name, *rest in grid.students:
+        yield (email, without_control_characters(name), *rest)
 
 
 def to_csv(grid):
@@ -39,7 +53,7 @@ def to_csv(grid):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([safe_text(h) for h in header(grid)])
-    for email, name, marks, present, absent, excused, rate in grid.students:
+    for email, name, marks, present, absent, excused, rate in _students(grid):
         writer.writerow([safe_text(email), safe_text(name), *marks, present, absent, excused,
                          "" if rate is None else f"{rate:.1f}"])
     return out.getvalue().encode("utf-8-sig")
@@ -52,7 +66,7 @@ def to_xlsx(grid):
     sheet = book.active
     sheet.title = "Attendance"
     sheet.append(header(grid))
-    for email, name, marks, present, absent, excused, rate in grid.students:
+    for email, name, marks, present, absent, excused, rate in _students(grid):
         sheet.append([email, name, *marks, present, absent, excused, None if rate is None else rate / 100])
     rate_column = len(grid.sessions) + 6
     for row in sheet.iter_rows():
@@ -66,7 +80,7 @@ def to_xlsx(grid):
         if isinstance(cell.value, str) and cell.value.startswith("="):
             cell.data_type = "s"
     sheet.column_dimensions["A"].width = max([len("email")] + [len(s[0]) for s in grid.students]) + 2
-    sheet.column_dimensions["B"].width = max([len("name")] + [len(s[1] or "") for s in grid.students]) + 2
+    sheet.column_dimensions["B"].width = max([len("name")] + [len(s[1] or "") for s in _students(grid)]) + 2
     for index in range(3, len(grid.sessions) + 3):
         sheet.column_dimensions[get_column_letter(index)].width = 4
     sheet.freeze_panes = "C2"

@@ -1,7 +1,7 @@
 """Rosters that wait for late registrants: a roster email with no student account is kept as an
 invitation; whoever registers as a student with it joins every roster naming them whose session
 has not ended. Sessions that ended before they registered stay as they were."""
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from models import AttendanceRecord, ClassSession, RosterInvitation, db
 from services import audit, clock, sessions
@@ -37,6 +37,17 @@ def invite(session_id, emails):
     db.session.add_all(RosterInvitation(session_id=session_id, email=e, created_at=now) for e in new)
     db.session.flush()
     return new
+
+
+def invite_to_new_sessions(session_ids, emails):
+    """Invites every email to every one of these sessions, just created (so none is invited
+    yet): one INSERT for them all, however many sessions and emails a term has."""
+    emails = list(dict.fromkeys(emails or ()))
+    if not session_ids or not emails:
+        return
+    now = clock.utc_naive()
+    db.session.execute(insert(RosterInvitation), [{"session_id": session_id, "email": email, "created_at": now}
+                                                   for session_id in session_ids for email in emails])
 
 
 def join_rosters(student, tz_name):

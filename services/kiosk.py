@@ -44,7 +44,7 @@ def check_in(teacher, slot, frame, rules, frames_limit):
             select(AttendanceRecord.student_id, AttendanceRecord.id)
             .where(AttendanceRecord.session_id == session.id)).all())
         # Only the roster's templates are read: a face outside the roster has nobody to match.
-        owners, known = templates(list(record_of), rules.face_key)
+        owners, known = templates(list(record_of), rules.face_key, unreadable=[])  # skipped, logged
     with timing.phase("match"):
         [match] = faces.assign([encoding], owners, known, rules.photo_tolerance, rules.photo_review_band,
                                rules.photo_margin)

@@ -4,12 +4,20 @@ Counted with the ``limits`` library's moving window in the storage Flask-Limiter
 (RATELIMIT_STORAGE_URI): one counter per key, shared by every worker and host that uses the
 same storage, and each hit is atomic (a Lua script in Redis, a lock in memory). A refusal is
 429 with a stable code and the seconds until the oldest counted attempt leaves the window.
+
+Hit, then work: a limit is always taken before the work it guards (a password compared, a
+face compared), so a burst of parallel requests gets at most the limit's number of units of
+work. A limit that counts only failures (failed logins per address, face mismatches) gives
+the turn back (``refund``) when the work turned out not to be a failure; while the work runs
+the turn is held, so at most the limit's number of attempts are ever in flight.
 """
 import logging
 import math
 import time
 
 from limits import parse
+from limits.storage import MemoryStorage, RedisStorage
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from services.errors import TooManyAttempts, Unavailable
 
@@ -28,14 +36,22 @@ class Limit:
         if not self._storage(self.strategy.hit, *key):
             self._refuse(key)
 
-    def check(self, *key):
-        """Refuses when the limit is reached; counts nothing."""
-        if not self._storage(self.strategy.test, *key):
-            self._refuse(key)
+    def refund(self, *key):
+        """Gives back one attempt taken with ``take``: the work it guarded is not what this limit
+        counts (a login that succeeded, a check-in refused before any face was compared)."""
+        self._storage(self._give_back, *key)
 
-    def count(self, *key):
-        """Counts one attempt (a full window stays full)."""
-        self._storage(self.strategy.hit, *key)
+    def _give_back(self, item, *identifiers):
+        storage, key = self.strategy.storage, item.key_for(*identifiers)
+        if isinstance(self.strategy, FixedWindowRateLimiter):
+            storage.decr(key)
+        elif isinstance(self.strategy, MovingWindowRateLimiter) and isinstance(storage, MemoryStorage):
+            with storage.locks[key]:  # the lock acquire_entry holds; the newest entry is first
+                if storage.events.get(key):
+                    storage.events[key].pop(0)
+        elif isinstance(self.strategy, MovingWindowRateLimiter) and isinstance(storage, RedisStorage):
+            storage.get_connection().lpop(storage.prefixed_key(key))  # the window's list, newest first
+        # any other strategy or storage keeps the turn counted: stricter, never looser
 
     def clear(self, *key):
         self._storage(self.strategy.clear, *key)
@@ -72,14 +88,17 @@ class Throttles:
 
     # The login protocol services.auth.login follows.
     def login_attempt(self, role, email, address):
-        """Before the password is checked: the address must be under its ceiling, and the
-        attempt takes one of the account's turns. Taking the turn first is what keeps parallel
-        guesses to the limit: each one is counted before any password is compared."""
-        self.login_address.check(address)
+        """Before the password is checked, the attempt takes one of the account's turns and
+        one of the address's. Taking both first is what keeps parallel guesses to the limits:
+        each one is counted before any password is compared."""
         self.login_account.take(role, email)
+        try:
+            self.login_address.take(address)
+        except TooManyAttempts:
+            self.login_account.refund(role, email)  # no password was compared
+            raise
 
-    def login_failed(self, address):
-        self.login_address.count(address)
-
-    def login_succeeded(self, role, email):
+    def login_succeeded(self, role, email, address):
+        """The address counts failures only: a success gives its turn back."""
         self.login_account.clear(role, email)
+        self.login_address.refund(address)

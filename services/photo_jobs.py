@@ -9,6 +9,13 @@ A job's state is a small dict: ``teacher_id``, ``status`` (queued, running, done
 and at the end ``result`` (the synchronous call's answer) or ``error`` ({"ERROR", "code"}).
 Photos are personal data: they are kept apart from the state, only until the job has run
 (and never longer than the TTL), and deleted whether the job succeeded or not.
+
+The queue is bounded, in both modes: a job is admitted only while its teacher has fewer than
+PHOTO_JOBS_PER_TEACHER jobs waiting or running, all teachers together fewer than
+PHOTO_JOBS_WAITING, and the waiting photos with the new ones fit in PHOTO_QUEUE_MB. The check
+and the admission are one step (a lock in memory, a Lua script on Redis), and a job leaves the
+count when its photos are deleted, or by itself when its TTL passes, so a lost job cannot
+hold a place for ever. A refusal is 429 ``queue_full`` with Retry-After.
 """
 import functools
 import json
@@ -21,7 +28,7 @@ from datetime import datetime
 
 from models import User, db
 from services import class_photos
-from services.errors import ApiError, NotFound, Unavailable
+from services.errors import ApiError, NotFound, TooManyAttempts, Unavailable
 from services.faces import images
 from services.faces.processes import per_process
 from services.sessions import Slot
@@ -31,12 +38,14 @@ log = logging.getLogger(__name__)
 QUEUE = "rollcall"
 JOB_TIMEOUT = 600  # seconds: far beyond the largest job; anything near this is a stuck worker
 IN_PROCESS_THREADS = 2  # the face pipeline runs one photo at a time per process anyway
-IN_PROCESS_MAX_PENDING = 32  # queued photos wait in memory; beyond this the web process says it is busy
+# A full queue asks to come back after about the time a waiting job takes to run.
+QUEUE_FULL_RETRY_AFTER = 30
 EXTENSION = "photo_jobs"
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 FINISHED = (DONE, FAILED)
 KEY_PREFIX = "rollcall:photo_job:"
+WAITING_KEY = "rollcall:photo_jobs_waiting"  # a sorted set: "<job id>:<teacher id>:<photo bytes>" by expiry
 
 
 def new_job_id():
@@ -56,11 +65,80 @@ def error_body(exc):
             "code": "internal_error"}
 
 
+class Caps:
+    """How much may wait: jobs per teacher, jobs in all, photo bytes in all."""
+
+    def __init__(self, per_teacher, jobs, photo_bytes):
+        self.per_teacher, self.jobs, self.photo_bytes = per_teacher, jobs, photo_bytes
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(config["PHOTO_JOBS_PER_TEACHER"], config["PHOTO_JOBS_WAITING"],
+                   config["PHOTO_QUEUE_MB"] * 1024 * 1024)
+
+
+def queue_full(reason):
+    messages = {"teacher": "You already have as many class photos waiting as one teacher may; "
+                           "try again when one has finished.",
+                "jobs": "Too many class photos are waiting; try again in a minute.",
+                "bytes": "The photos waiting take all the room the queue has; try again in a minute."}
+    error = TooManyAttempts(messages[reason], code="queue_full")
+    error.retry_after = QUEUE_FULL_RETRY_AFTER
+    return error
+
+
+# KEYS[1]: WAITING_KEY. ARGV: now, expiry, entry, teacher id, photo bytes, the three caps.
+ADMIT_SCRIPT = """
+redis.call('zremrangebyscore', KEYS[1], '-inf', ARGV[1])
+local entries = redis.call('zrange', KEYS[1], 0, -1)
+local mine, held = 0, 0
+for _, entry in ipairs(entries) do
+    local teacher, size = string.match(entry, '^[^:]+:([^:]+):(%d+)$')
+    if teacher == ARGV[4] then mine = mine + 1 end
+    held = held + tonumber(size)
+end
+if mine >= tonumber(ARGV[6]) then return 'teacher' end
+if #entries >= tonumber(ARGV[7]) then return 'jobs' end
+if held + tonumber(ARGV[5]) > tonumber(ARGV[8]) then return 'bytes' end
+redis.call('zadd', KEYS[1], ARGV[2], ARGV[3])
+redis.call('expire', KEYS[1], math.ceil(ARGV[2] - ARGV[1]))
+return 'ok'
+"""
+# KEYS[1]: WAITING_KEY. ARGV[1]: the job id.
+RELEASE_SCRIPT = """
+local prefix = ARGV[1] .. ':'
+for _, entry in ipairs(redis.call('zrange', KEYS[1], 0, -1)) do
+    if string.sub(entry, 1, #prefix) == prefix then redis.call('zrem', KEYS[1], entry) end
+end
+return 0
+"""
+
+
 class RedisStore:
     """Job state in a Redis hash (each field JSON), photos in a Redis list; both expire."""
 
     def __init__(self, redis, ttl):
         self.redis, self.ttl = redis, ttl
+        self._admit = redis.register_script(ADMIT_SCRIPT)
+        self._release = redis.register_script(RELEASE_SCRIPT)
+
+    def admit(self, job_id, state, photos, caps):
+        """Counts the job in, or raises queue_full; then stores it."""
+        now, size = time.time(), sum(len(p) for p in photos)
+        entry = f"{job_id}:{state['teacher_id']}:{size}"
+        verdict = self._admit(keys=[WAITING_KEY], args=[now, now + self.ttl, entry, state["teacher_id"], size,
+                                                        caps.per_teacher, caps.jobs, caps.photo_bytes])
+        verdict = verdict.decode() if isinstance(verdict, bytes) else verdict
+        if verdict != "ok":
+            raise queue_full(verdict)
+        try:
+            self.create(job_id, state, photos)
+        except Exception:
+            self.release(job_id)
+            raise
+
+    def release(self, job_id):
+        self._release(keys=[WAITING_KEY], args=[job_id])
 
     def _key(self, job_id):
         return KEY_PREFIX + job_id
@@ -91,6 +169,7 @@ class RedisStore:
 
     def drop_photos(self, job_id):
         self.redis.delete(self._photos_key(job_id))
+        self.release(job_id)
 
 
 class MemoryStore:
@@ -132,8 +211,26 @@ class MemoryStore:
             self._photos.pop(job_id, None)
 
     def pending(self):
+        """How many jobs wait or run (hold their photos)."""
         with self._lock:
-            return sum(state["status"] not in FINISHED for state, _ in self._jobs.values())
+            self._expire()
+            return sum(1 for j in self._photos if j in self._jobs)
+
+    def admit(self, job_id, state, photos, caps):
+        """Counts the job in and stores it, or raises queue_full: one step under the lock.
+        A job counts while its photos are kept (until it ran, or expired)."""
+        size = sum(len(p) for p in photos)
+        with self._lock:
+            self._expire()
+            waiting = [self._jobs[j][0] for j in self._photos if j in self._jobs]
+            if sum(w["teacher_id"] == state["teacher_id"] for w in waiting) >= caps.per_teacher:
+                raise queue_full("teacher")
+            if len(waiting) >= caps.jobs:
+                raise queue_full("jobs")
+            if sum(len(p) for photos_of in self._photos.values() for p in photos_of) + size > caps.photo_bytes:
+                raise queue_full("bytes")
+            self._jobs[job_id] = (dict(state), time.monotonic() + self.ttl)
+            self._photos[job_id] = list(photos)
 
 
 def run(store, job_id, work):
@@ -187,6 +284,7 @@ class PhotoJobs:
     def __init__(self, app):
         self.app = app
         self.redis_url = app.config.get("REDIS_URL")
+        self.caps = Caps.from_config(app.config)
         ttl = app.config["PHOTO_JOB_TTL"]
         if self.redis_url:
             from redis import Redis
@@ -239,7 +337,7 @@ class PhotoJobs:
     def _enqueue(self, job_id, state, photos):
         from rq import Queue
 
-        self.store.create(job_id, state, photos)
+        self.store.admit(job_id, state, photos, self.caps)
         # Only the id travels in RQ's job; the photos stay under their own expiring key.
         Queue(QUEUE, connection=self.redis).enqueue(
             run_photo_job, job_id, job_id=job_id, job_timeout=JOB_TIMEOUT,
@@ -263,9 +361,7 @@ class PhotoJobs:
         return state
 
     def _run_here(self, job_id, state, photos):
-        if self.store.pending() >= IN_PROCESS_MAX_PENDING:
-            raise Unavailable("Too many class photos are waiting; try again in a minute.", code="queue_full")
-        self.store.create(job_id, state, photos)
+        self.store.admit(job_id, state, photos, self.caps)
         self._pool().submit(_execute, self.app, self.store, job_id)
 
 
@@ -296,9 +392,9 @@ def _work(rules, state, photos, progress):
         raise NotFound("The teacher's account no longer exists.", code="no_such_teacher")
     starts, ends = datetime.fromisoformat(spec["starts_at"]), datetime.fromisoformat(spec["ends_at"])
     slot = Slot(spec["class_name"], starts.date(), starts.time(), ends.time())
-    session, students, results = class_photos.mark_from_photos(
+    session, students, results, unreadable = class_photos.mark_from_photos(
         teacher, slot, photos, rules, annotate_photos=spec["annotate"], progress=progress)
-    body = class_photos.report(session, students, results)
+    body = class_photos.report(session, students, results, unreadable)
     db.session.commit()
     return body
 

@@ -4,20 +4,31 @@ Erasure keeps the school's register: the account's row stays, scrubbed of every 
 detail (email, name, password, faces, tokens), so records and counts do not change. A
 student's records are deleted instead when ERASE_ATTENDANCE is set; a teacher's sessions
 wait under "former teacher" until an admin transfers them.
-"""
-from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+Every other row that names the person is found by its text, in every text column of every
+table (``mentions``), so a table added later is covered without a change here: invitations
+to their address are deleted, and elsewhere (roster changes, notes, audit details, reviews)
+the address and the name become the placeholder's. A name is matched as a whole word, and
+only from MIN_NAME_MATCH characters on: a shorter one is as likely a word of someone
+else's note. The export shows the same rows.
+"""
+import json
+import re
+from datetime import timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import String, Text, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
-from models import (STUDENT, TEACHER, AttendanceEvent, AttendanceRecord, ClassSession, FaceEncoding, Token,
-                    User, db)
-from services import audit, clock, sealing
+from models import (STUDENT, TEACHER, AttendanceEvent, AttendanceRecord, Base, ClassSession, FaceEncoding,
+                    RosterEvent, RosterInvitation, Token, User, db)
+from services import admin, audit, clock, sealing
 from services.errors import Conflict, Unauthorized
 from services.records import page, record_rows
 
 PLAIN_TEMPLATE_BYTES = 128 * 8
+MIN_NAME_MATCH = 4
 ERASED_DOMAIN = "erased.invalid"  # .invalid can never be a real address (RFC 2606)
 
 
@@ -46,6 +57,8 @@ def erase_user(user, actor, erase_attendance=False):
     """Erases an account: its faces, tokens and every personal detail. Returns what happened."""
     if user.status == "erased":
         raise Conflict("This account is already erased.", code="already_erased")
+    admin.lock_active_admins(user)
+    was_active = user.status == "active"
     templates = db.session.execute(delete(FaceEncoding).where(FaceEncoding.user_id == user.id)).rowcount
     db.session.execute(delete(Token).where(Token.user_id == user.id))
     own_records = select(AttendanceRecord.id).where(AttendanceRecord.student_id == user.id)
@@ -59,15 +72,69 @@ def erase_user(user, actor, erase_attendance=False):
         db.session.execute(update(AttendanceEvent).where(AttendanceEvent.record_id.in_(own_records))
                            .values(note=None).execution_options(synchronize_session=False))
         attendance = "pseudonymised"
+    scrub_mentions(user.email, user.name, *placeholder(user))
     user.email, user.name = placeholder(user)
     user.password_hash = "!erased"  # matches no password
     user.status, user.last_seen_at = "erased", None
     db.session.flush()
+    if was_active:
+        admin.keep_an_active_admin(user)
     outcome = {"templates": templates, "records": records, "attendance": attendance}
     if user.role == TEACHER:
         outcome["sessions"] = db.session.scalar(select(func.count()).where(ClassSession.teacher_id == user.id))
     audit.log("erase.account", actor, user, detail=outcome)
     return outcome
+
+
+def _text_columns():
+    """(table, its key column, a text column) of every table but users, whose own row
+    erase_user scrubs itself (another account may share the address under another role)."""
+    for table in Base.metadata.sorted_tables:
+        if table.name == User.__tablename__:
+            continue
+        key = list(table.primary_key.columns)[0]
+        for column in table.columns:
+            if isinstance(column.type, (String, Text)):
+                yield table, key, column
+
+
+def _mention_pattern(email, name):
+    """The address (as typed, and as JSON writes it in an audit detail) and the name as a whole word."""
+    parts = {re.escape(email), re.escape(json.dumps(email)[1:-1])}
+    if name and len(name) >= MIN_NAME_MATCH:
+        parts.add(r"(?<!\w)" + re.escape(name) + r"(?!\w)")
+    return re.compile("|".join(sorted(parts, key=len, reverse=True)), re.IGNORECASE)
+
+
+def mentions(email, name):
+    """(table, key column, key, column, text) of every text outside the users table that names
+    the person by address or name: the database narrows by substring, the pattern decides."""
+    pattern = _mention_pattern(email, name)
+    needles = {email, json.dumps(email)[1:-1]} | ({name} if name and len(name) >= MIN_NAME_MATCH else set())
+    found = []
+    for table, key, column in _text_columns():
+        condition = or_(*(func.lower(column).contains(n.lower(), autoescape=True) for n in needles))
+        for row_key, text in db.session.execute(select(key, column).where(condition)):
+            if text and pattern.search(text):
+                found.append((table, key, row_key, column, text))
+    return found
+
+
+def scrub_mentions(email, name, new_email, new_name):
+    """Erasure's part outside the account's row: invitations to the address go, every other
+    mention becomes the placeholder. Core statements: the audit log's rows are otherwise
+    never changed (services.audit refuses it through the ORM), erasure is the one exception."""
+    pattern = _mention_pattern(email, name)
+    addresses = {email.lower(), json.dumps(email)[1:-1].lower()}
+
+    def placeholder_for(match):
+        return new_email if match.group(0).lower() in addresses else new_name
+
+    db.session.execute(delete(RosterInvitation).where(RosterInvitation.email == email)
+                       .execution_options(synchronize_session=False))
+    for table, key, row_key, column, text in mentions(email, name):
+        db.session.execute(update(table).where(key == row_key)
+                           .values({column.name: pattern.sub(placeholder_for, text)}))
 
 
 def transfer_sessions(admin, from_teacher, to_teacher):
@@ -107,8 +174,26 @@ def export(user):
         .outerjoin(AttendanceRecord, AttendanceRecord.session_id == ClassSession.id)
         .where(ClassSession.teacher_id == user.id)
         .group_by(ClassSession.id).order_by(ClassSession.starts_at)).all()
+    roster_changes = db.session.execute(
+        select(RosterEvent.at, RosterEvent.action, RosterEvent.from_status, RosterEvent.note,
+               User.email.label("actor_email"), ClassSession.class_name, ClassSession.starts_at,
+               ClassSession.ends_at)
+        .join(ClassSession, RosterEvent.session_id == ClassSession.id)
+        .join(User, RosterEvent.actor_id == User.id)
+        .where(RosterEvent.email == user.email).order_by(RosterEvent.at, RosterEvent.id)).all()
+    invitations = db.session.execute(
+        select(RosterInvitation.created_at, ClassSession.class_name, ClassSession.starts_at, ClassSession.ends_at)
+        .join(ClassSession, RosterInvitation.session_id == ClassSession.id)
+        .where(RosterInvitation.email == user.email).order_by(ClassSession.starts_at)).all()
+    about = audit.entries(subject_id=user.id)
+    # what else names them: notes about other records, audit details, reviews
+    covered = {RosterEvent.__tablename__: "email", RosterInvitation.__tablename__: "email"}
+    other = [SimpleNamespace(table=table.name, column=column.name, text=text)
+             for table, _, _, column, text in mentions(user.email, user.name)
+             if covered.get(table.name) != column.name]
     audit.log("export", user, user)
-    return faces, records, history, sessions
+    return SimpleNamespace(faces=faces, records=records, history=history, sessions=sessions,
+                           roster_changes=roster_changes, invitations=invitations, audit=about, mentions=other)
 
 
 def purge_stale_faces(retention_days, now=None):

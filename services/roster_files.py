@@ -9,12 +9,16 @@ from sqlalchemy import select
 
 from models import STUDENT, TEACHER, AttendanceRecord, ClassSession, User, db
 from services import clock
+from services.emails import normalize as normalize_address
 from services.errors import BadInput, NotFound
 
 # The same address check as the request fields (routes/fields.py), which services cannot import.
 EMAIL = re.compile(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
 MAX_STUDENTS = 1000
 MAX_BYTES = 1024 * 1024
+# A roster of MAX_STUDENTS with a header and a blank line between each student fits; a file
+# of many more lines is refused before the CSV reader walks through them one by one.
+MAX_LINES = 2 * MAX_STUDENTS + 10
 SHOWN_PROBLEMS = 50
 
 
@@ -39,6 +43,9 @@ class BadRosterFile(BadInput):
 def _text(data):
     if len(data) > MAX_BYTES:
         raise BadRosterFile([(None, f"it is larger than {MAX_BYTES // 1024} KB")])
+    line_breaks = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")  # counted in C, at once
+    if line_breaks > MAX_LINES:
+        raise BadRosterFile([(None, f"it has {line_breaks} lines, more than {MAX_LINES}")])
     try:
         return data.decode("utf-8-sig")  # with or without the BOM spreadsheets write
     except UnicodeDecodeError as exc:
@@ -98,7 +105,7 @@ def parse_csv(data):
             name_col = next((i for i in range(len(cells)) if i != email_col and cells[i]), None)
         if email_col < 0:
             continue
-        email = cells[email_col].lower() if email_col < len(cells) else ""
+        email = normalize_address(cells[email_col]).strip() if email_col < len(cells) else ""
         if not email:
             problems.append((number, "the email is missing"))
         elif not _is_email(email):

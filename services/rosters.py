@@ -65,8 +65,8 @@ def _apply(session, teacher, add, remove, students, force):
             change.invited.append(email)
     for email in remove:
         if email in records:
-            _remove(session, records[email], email, teacher, force)
-            change.removed.append(email)
+            if _remove(session, records[email], email, teacher, force):
+                change.removed.append(email)
         elif email in invited:
             db.session.execute(delete(RosterInvitation).where(RosterInvitation.session_id == session.id,
                                                               RosterInvitation.email == email))
@@ -77,14 +77,19 @@ def _apply(session, teacher, add, remove, students, force):
 
 def _remove(session, record, email, teacher, force):
     """Deletes the record; when it is marked, only with ``force``. The condition sits in the
-    DELETE, so a check-in landing meanwhile is never removed silently."""
+    DELETE, so a check-in landing meanwhile is never removed silently. Returns False when a
+    concurrent request removed the record first (that request wrote the roster event)."""
     status, method, marked_time = record.status, record.method, record.marked_time
     query = delete(AttendanceRecord).where(AttendanceRecord.id == record.id)
     if not force:
         query = query.where(AttendanceRecord.status.is_(None))
     if db.session.execute(query.execution_options(synchronize_session=False)).rowcount != 1:
-        db.session.refresh(record)
-        raise Conflict(f"{email} is already marked {record.status} in {session.class_name} on "
+        # Read again rather than refresh: the row may be gone, and refreshing a deleted row raises.
+        now_status = db.session.execute(select(AttendanceRecord.status)
+                                        .where(AttendanceRecord.id == record.id)).first()
+        if now_status is None:
+            return False
+        raise Conflict(f"{email} is already marked {now_status.status} in {session.class_name} on "
                        f"{session.starts_at:%Y-%m-%d %H:%M}; send force=1 to remove them anyway.",
                        code="record_marked")
     note = None
@@ -93,6 +98,7 @@ def _remove(session, record, email, teacher, force):
         note = f"removed with force=1; was {status} by {method}" + (
             f" at {marked_time:%Y-%m-%d %H:%M:%S} UTC" if marked_time else "")
     audit.roster_change(session.id, email, teacher, "removed", from_status=status, note=note)
+    return True
 
 
 def history(teacher, slot=None, student_email=None, limit_offset=(None, 0)):

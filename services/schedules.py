@@ -76,21 +76,28 @@ def create_schedule(teacher, class_name, weekdays, start_time, end_time, from_da
         .order_by(ClassSession.starts_at)).all()
     taken = {(s.starts_at, s.ends_at) for s in existing}
     now = clock.utc_naive()
-    created = [ClassSession(teacher_id=teacher.id, class_name=class_name, class_date=s.starts_at.date(),
-                            starts_at=s.starts_at, ends_at=s.ends_at, created_at=now)
-               for s in slots if (s.starts_at, s.ends_at) not in taken]
-    db.session.add_all(created)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same term created by a concurrent request
-        raise Conflict("Some of these sessions were created meanwhile; send the request again.",
-                       code="class_exists") from None
+    new = [s for s in slots if (s.starts_at, s.ends_at) not in taken]
+    # Set-based, as the records and invitations below: one INSERT for every new session, one
+    # SELECT to read them back, however long the term.
+    if new:
+        try:
+            db.session.execute(insert(ClassSession), [
+                {"teacher_id": teacher.id, "class_name": class_name, "class_date": s.starts_at.date(),
+                 "starts_at": s.starts_at, "ends_at": s.ends_at, "created_at": now} for s in new])
+        except IntegrityError:  # the same term created by a concurrent request
+            raise Conflict("Some of these sessions were created meanwhile; send the request again.",
+                           code="class_exists") from None
+    created = db.session.scalars(
+        select(ClassSession).where(ClassSession.teacher_id == teacher.id, ClassSession.class_name == class_name,
+                                   tuple_(ClassSession.starts_at, ClassSession.ends_at).in_(
+                                       [(s.starts_at, s.ends_at) for s in new]))
+        .order_by(ClassSession.starts_at)).all() if new else []
     records = [{"session_id": session.id, "student_id": sid, "created_at": now}
                for session in created for sid in student_ids]
     if records:  # up to 400 x 1,000 rows: one executemany, not one ORM object each
         db.session.execute(insert(AttendanceRecord), records)
-    for session in created:  # emails with no account yet join when their student registers
-        invitations.invite(session.id, waiting)
+    # emails with no account yet join when their student registers: one statement, as the records
+    invitations.invite_to_new_sessions([session.id for session in created], waiting)
     if require_code:
         presence.require_code(created)
     db.session.flush()

@@ -1,4 +1,5 @@
 """Class sessions, their rosters, and selfie check-in."""
+import logging
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
@@ -9,6 +10,8 @@ from models import STUDENT, AttendanceRecord, ClassSession, FaceEncoding, User, 
 from services import audit, clock, faces, presence, sealing
 from services.errors import BadInput, Conflict, FaceProblem, Forbidden, NotFound, Unavailable
 from services.records import Actor, page, record_rows
+
+log = logging.getLogger(__name__)
 
 
 class Slot:
@@ -114,15 +117,26 @@ def check_open(session, rules):
                        code="not_open")
 
 
-def templates(student_ids, face_key):
+def templates(student_ids, face_key, unreadable=None):
     """(owner ids, matrix) of every enrolled face of the given students, and of nobody else,
-    unsealed with ``face_key``."""
+    unsealed with ``face_key`` (a key or a sealing.KeyRing).
+
+    A template no key opens is the server's configuration, not the caller's request: without
+    ``unreadable`` it refuses (503 face_key_mismatch); with it (a list: a class photo, a
+    kiosk), its owner's id is added there and the rest of the roster is still matched."""
     query = select(FaceEncoding.user_id, FaceEncoding.encoding).where(FaceEncoding.user_id.in_(student_ids))
     rows = db.session.execute(query.order_by(FaceEncoding.user_id, FaceEncoding.id)).all()
-    try:
-        return faces.gallery((owner, sealing.unseal(face_key, owner, raw)) for owner, raw in rows)
-    except sealing.KeyMismatch as exc:  # the server's configuration, not the caller's request
-        raise Unavailable(str(exc), code="face_key_mismatch") from None
+    opened = []
+    for owner, raw in rows:
+        try:
+            opened.append((owner, sealing.unseal(face_key, owner, raw)))
+        except sealing.KeyMismatch as exc:
+            if unreadable is None:
+                raise Unavailable(str(exc), code="face_key_mismatch") from None
+            log.error("face template of user %s skipped: %s", owner, exc)
+            if owner not in unreadable:
+                unreadable.append(owner)
+    return faces.gallery(opened)
 
 
 def check_in(student, slot, image, rules, presence_code=None):

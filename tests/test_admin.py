@@ -68,15 +68,18 @@ def test_students_enroll_only_with_the_schools_domains(client):
     assert count(User) == 0 and count(FaceEncoding) == 0
 
 
-def test_a_suspended_teachers_token_stops_working_at_once(client, it, teacher):
+def test_a_suspended_teachers_token_stops_working_at_once_and_for_good(client, it, teacher):
     email, token = teacher
     assert post(client, "get_classes_by_teacher", token, teacher_email_id=email).status_code == 200
     suspended = admin_call(client, it, "admin_set_user_status", user_email_id=email, user_type="1",
                            action="suspend")
     assert suspended.status_code == 200
-    assert_error(post(client, "get_classes_by_teacher", token, teacher_email_id=email), 403, "suspended")
+    assert_error(post(client, "get_classes_by_teacher", token, teacher_email_id=email), 401, "token_invalid")
     assert_error(post(client, "login_teacher", email_id=email, passwd_hash=PASSWORD), 403, "suspended")
     admin_call(client, it, "admin_set_user_status", user_email_id=email, user_type="1", action="reactivate")
+    # the suspension revoked the token: reactivation does not bring it back, a new login does
+    assert_error(post(client, "get_classes_by_teacher", token, teacher_email_id=email), 401, "token_invalid")
+    token = post(client, "login_teacher", email_id=email, passwd_hash=PASSWORD).get_json()["token"]
     assert post(client, "get_classes_by_teacher", token, teacher_email_id=email).status_code == 200
 
 

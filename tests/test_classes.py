@@ -237,7 +237,9 @@ def test_concurrent_check_ins_mark_once(app, client, teacher, student, at):
     email, token = student
     statuses = concurrently(app, 8, lambda c: post(c, "mark_attendance", token, email_id=email,
                                                      image=selfie, **slot_fields(START)))
-    assert statuses == [200] + [409] * 7
+    # one marks; the others find it marked (409), or, past FACE_MISMATCH_LIMIT's 5 turns held at
+    # once, are refused before any comparison (429): a burst never buys more face work
+    assert statuses[0] == 200 and set(statuses[1:]) <= {409, 429} and statuses.count(429) <= 8 - 5
     assert [r.status for r in records()] == ["present"]
 
 

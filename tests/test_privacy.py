@@ -286,20 +286,22 @@ def test_check_in_works_after_key_rotation(app, client, make_user, at, tmp_path,
     monkeypatch.setitem(app.config, "FACE_KEY_FILE", str(key_file))
     result = runner.invoke(args=["privacy", "rotate-key"])
     assert result.exit_code == 0 and str(key_file) in result.output and not key_file.with_name("face_key.new").exists()
+    assert key_file.stat().st_mode & 0o777 == 0o600
     db.session.expire_all()
     raw, owner = db.session.execute(select(FaceEncoding.encoding, FaceEncoding.user_id)
                                     .join(User).where(User.email == student[0])).one()
-    assert len(sealing.unseal(sealing.parse_key(key_file.read_text()), owner, raw)) == 1024
+    newest, replaced = sealing.parse_ring(key_file.read_text())
+    assert replaced == bytes.fromhex(new_key) and len(sealing.unseal(newest, owner, raw)) == 1024
     # a key given from outside (the environment): the generated key is printed to set there
     monkeypatch.setitem(app.config, "FACE_KEY_FILE", None)
     monkeypatch.setitem(app.extensions, "rollcall_rules", dataclasses.replace(
-        app.extensions["rollcall_rules"], face_key=sealing.parse_key(key_file.read_text())))
+        app.extensions["rollcall_rules"], face_key=sealing.KeyRing(path=str(key_file))))
     result = runner.invoke(args=["privacy", "rotate-key"])
     assert result.exit_code == 0 and "Set FACE_KEY" in result.output
     printed = result.output.strip().splitlines()[-1]
     db.session.expire_all()
     raw = db.session.scalar(select(FaceEncoding.encoding).where(FaceEncoding.user_id == owner))
-    assert len(sealing.unseal(sealing.parse_key(printed), owner, raw)) == 1024
+    assert len(sealing.unseal(sealing.parse_ring(printed)[0], owner, raw)) == 1024
 
 
 # ---- the audit log --------------------------------------------------------------------------

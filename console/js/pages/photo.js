@@ -221,6 +221,8 @@ export function render(view, params) {
     replace(result,
       heading,
       answer.roster_empty ? h("p", { className: "alert error" }, answer.SUCCESS) : null,
+      // Students whose enrolled faces the server could not open are named in its sentence.
+      answer.unreadable_faces?.length ? h("p", { className: "alert info" }, answer.SUCCESS) : null,
       summary,
       reviewHint,
       h("ul", { className: "legend", "aria-label": "Colours" },

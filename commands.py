@@ -105,10 +105,12 @@ def below_threshold(from_date, to_date):
                                       only_below=True)
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(["email", "name", "class_name", "teacher_email", "held", "present", "absent", "excused", "rate %"])
+    out.writerow(["email", "name", "class_name", "teacher_email", "held", "present", "absent", "excused", "rate %",
+                  "late", "tardy rate %"])
     for r in rows:
         out.writerow([*map(exports.safe_text, (r.email, r.name, r.class_name, r.teacher_email)),
-                      r.held, r.present, r.absent, r.excused, f"{float(r.rate):.1f}"])
+                      r.held, r.present, r.absent, r.excused, f"{float(r.rate):.1f}", r.tardy,
+                      f"{float(r.tardy_rate):.1f}"])
     click.echo(buffer.getvalue(), nl=False)
 
 

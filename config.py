@@ -151,6 +151,9 @@ SETTINGS = (
     Setting("PHOTO_MARGIN", "0.1",
             "class photos: how much nearer a face must be to its match than to anyone else", float),
     Setting("CHECKIN_GRACE_MINUTES", "10", "minutes before a session's start when selfie check-in opens", int),
+    Setting("LATE_AFTER_MINUTES", "10",
+            "a selfie, presence-code or kiosk check-in more than this many minutes after the start is present "
+            "and late (a tardy)", int),
     Setting("MAX_UPLOAD_MB", "10", "largest request body accepted, in MB", _megabytes, key="MAX_CONTENT_LENGTH"),
     Setting("MAX_IMAGE_PIXELS", "50000000",
             "largest decoded image accepted, in pixels (decompression-bomb guard)", int),
@@ -239,6 +242,7 @@ class Rules:
     student_email_domains: tuple = ()
     erase_attendance: bool = False
     face_retention_days: int = 0
+    late_after_minutes: int = 10
     face_key: bytes = field(default=b"", repr=False)  # never printed in a traceback or log
 
     @classmethod
@@ -253,6 +257,7 @@ class Rules:
                    student_email_domains=_domains_of(config["STUDENT_EMAIL_DOMAINS"]),
                    erase_attendance=bool(config["ERASE_ATTENDANCE"]),
                    face_retention_days=int(config["FACE_RETENTION_DAYS"]),
+                   late_after_minutes=int(config["LATE_AFTER_MINUTES"]),
                    face_key=parse_key(config["FACE_KEY"]))
 
 

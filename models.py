@@ -3,8 +3,8 @@ import enum
 from datetime import date, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import (CheckConstraint, Date, DateTime, Float, ForeignKey, Index, LargeBinary, MetaData,
-                        SmallInteger, String, Text, UniqueConstraint)
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, SmallInteger, String, Text, UniqueConstraint, false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Named constraints keep migrations identical on SQLite and PostgreSQL.
@@ -142,6 +142,11 @@ class AttendanceRecord(db.Model):
     distance: Mapped[float | None] = mapped_column(Float)
     marked_time: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # present but arrived more than LATE_AFTER_MINUTES after the start (a tardy); status stays
+    # "present" so clients that know only the three statuses keep reading it right
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # whole minutes after the session's start, for a check-in found late; NULL otherwise
+    minutes_late: Mapped[int | None] = mapped_column(Integer)
 
     session: Mapped[ClassSession] = relationship()
     student: Mapped[User] = relationship()
@@ -161,6 +166,8 @@ class AttendanceEvent(db.Model):
     to_status: Mapped[str] = mapped_column(String(16))
     distance: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
+    # the record's late flag after this change (NULL: not present)
+    late: Mapped[bool | None] = mapped_column(Boolean)
 
     actor: Mapped[User] = relationship()
 

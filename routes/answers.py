@@ -161,14 +161,18 @@ RECORD = Schema("AttendanceRecord", obj({
     "attendance_marked": {**ZERO_ONE, "description": "1 when present"}, "class_date": DATE,
     "start_time": HHMM, "end_time": HHMM, "marked_time": nullable(DATETIME), "create_datetime": DATETIME,
     "status": one_of(*STATUSES, "pending", "not_enrolled"), "method": nullable(METHOD),
-    "distance": nullable({**NUMBER, "description": "face distance of a selfie, photo or kiosk marking"})}))
+    "distance": nullable({**NUMBER, "description": "face distance of a selfie, photo or kiosk marking"}),
+    "late": {**BOOLEAN, "description": "present, but checked in more than LATE_AFTER_MINUTES after the start "
+                                       "(status stays present)"},
+    "minutes_late": {**nullable(COUNT), "description": "whole minutes after the start, when a check-in was late"}}))
 RECORDS = array(RECORD)
 RECORD_CHANGED = Schema("RecordChanged", obj({"SUCCESS": STRING, "record": RECORD}))
 
 # The columns of services.records.record_rows() that a record's JSON is made of: its
 # session's, the teacher's, then the record's own and the student's email.
 _RECORD_COLUMNS = ("class_name", "class_date", "starts_at", "ends_at", "teacher_email", "teacher_name",
-                   "id", "status", "method", "distance", "marked_time", "created_at", "student_email")
+                   "id", "status", "method", "distance", "marked_time", "created_at", "late", "minutes_late",
+                   "student_email")
 
 
 def _session_part(class_name, class_date, starts_at, ends_at):
@@ -177,7 +181,7 @@ def _session_part(class_name, class_date, starts_at, ends_at):
 
 
 def _record_json(now_local, local, session, teacher_email, teacher_name,
-                 record_id, status, method, distance, marked_time, created_at, student_email):
+                 record_id, status, method, distance, marked_time, created_at, late, minutes_late, student_email):
     """The contract's attendance record (plus status, method, distance). Dates and instants are
     left to the JSON writer, which formats them (ISO 8601) for thousands of records at once."""
     class_name, class_date, start_time, end_time, ends_at = session
@@ -196,6 +200,8 @@ def _record_json(now_local, local, session, teacher_email, teacher_name,
         "status": status or ("absent" if ends_at < now_local else "pending"),
         "method": method,
         "distance": _distance(distance),
+        "late": bool(late),
+        "minutes_late": minutes_late,
     }
 
 
@@ -229,19 +235,19 @@ def teacher_records_json(teacher, sessions, rows):
     now_local, local = _listing_clock()
     parts = {session_id: _session_part(*columns) for session_id, *columns in sessions}
     email, name = teacher.email, teacher.name
-    return [_record_json(now_local, local, parts[session_id], email, name,
-                         record_id, status, method, distance, marked_time, created_at, student_email)
-            for session_id, record_id, status, method, distance, marked_time, created_at, student_email in rows]
+    return [_record_json(now_local, local, parts[session_id], email, name, *record)
+            for session_id, *record in rows]
 
 
-COUNTS = Schema("Counts", obj({k: COUNT for k in ("total", "present", "absent", "pending", "excused")}))
+COUNTS = Schema("Counts", obj({**{k: COUNT for k in ("total", "present", "absent", "pending", "excused")},
+                                "late": {**COUNT, "description": "of the present ones, how many came late"}}))
 COUNTS_BY_KEY = {"type": "object", "additionalProperties": COUNTS,
                  "description": "keyed by \"<first>|<second>\" as the path's description says"}
 
 
 def counts_json(row):
     return {"total": row.total, "present": row.present, "absent": row.absent,
-            "pending": row.pending, "excused": row.excused}
+            "pending": row.pending, "excused": row.excused, "late": row.late}
 
 
 TIME_RECORDS = array(obj({"email_id": EMAIL, "time": nullable(DATETIME)}))
@@ -311,7 +317,9 @@ def presence_code_json(current):
 CHANGE_FIELDS = {"by": {**EMAIL, "description": "who made the change"}, "at": DATETIME, "method": METHOD,
                  "from_status": nullable(RECORD_STATUS), "to_status": nullable(RECORD_STATUS),
                  "distance": nullable(NUMBER), "note": nullable(STRING)}
-HISTORY = array(Schema("AttendanceEvent", obj({**SLOT_FIELDS, "student_email_id": EMAIL, **CHANGE_FIELDS})))
+HISTORY = array(Schema("AttendanceEvent", obj({
+    **SLOT_FIELDS, "student_email_id": EMAIL, **CHANGE_FIELDS,
+    "late": {**nullable(BOOLEAN), "description": "the late flag after the change; null unless present"}})))
 
 
 def _change_json(e):
@@ -323,7 +331,7 @@ def _change_json(e):
 def history_json(e):
     """One change of a record in the audit trail of services.corrections.history()."""
     return {**slot_json(e.class_name, e.class_date, e.starts_at, e.ends_at),
-            "student_email_id": e.student_email, **_change_json(e)}
+            "student_email_id": e.student_email, **_change_json(e), "late": e.late}
 
 
 OWN_CHANGE = Schema("OwnAttendanceEvent", obj({**SLOT_FIELDS, **CHANGE_FIELDS}))
@@ -442,7 +450,10 @@ ATTENDANCE_REPORT = Schema("AttendanceReport", obj({
     "students": array(obj({
         "student_email_id": EMAIL, "name": STRING, "class_name": STRING,
         "held": COUNT, "present": COUNT, "absent": COUNT, "excused": COUNT,
-        "rate": {**nullable(NUMBER), "description": "percent present of the sessions held, one decimal"},
+        "rate": {**nullable(NUMBER), "description": "percent present (late arrivals included) of present + "
+                                                    "absent, one decimal"},
+        "tardy": {**COUNT, "description": "late arrivals (counted in present too)"},
+        "tardy_rate": {**nullable(NUMBER), "description": "percent of present + absent that came late, one decimal"},
         "below_threshold": BOOLEAN}))}))
 
 
@@ -453,6 +464,8 @@ def attendance_report_json(class_name, from_date, to_date, threshold, rows):
             "students": [{"student_email_id": r.email, "name": r.name, "class_name": r.class_name,
                           "held": r.held, "present": r.present, "absent": r.absent, "excused": r.excused,
                           "rate": None if r.rate is None else round(float(r.rate), 1),
+                          "tardy": r.tardy,
+                          "tardy_rate": None if r.tardy_rate is None else round(float(r.tardy_rate), 1),
                           "below_threshold": bool(r.below)} for r in rows]}
 HEALTH = Schema("Health", obj({"status": one_of("ok"), "database": one_of("ok"), "models": one_of("loaded"),
                                "blas": {**STRING, "description": "the BLAS dlib's encoder runs on"}}))

@@ -10,16 +10,21 @@ bp = api_blueprint("corrections")
 
 
 STUDENT_FIELD = d.STUDENT_EMAIL_ID.but(aliases=())
+LATE = d.Field("late", "flag", "1: the student is present but late (a tardy); 0: on time. Left out: a record "
+               "that stays present keeps its flag.", "0", required=False, max_length=d.MAX_FLAG)
 
 
-@endpoint(bp, "/set_attendance", role=TEACHER, takes=(*d.SLOT, STUDENT_FIELD, d.STATUS.but(options=STATUSES), d.NOTE),
+@endpoint(bp, "/set_attendance", role=TEACHER,
+          takes=(*d.SLOT, STUDENT_FIELD, d.STATUS.but(options=STATUSES), d.NOTE, LATE),
           returns=a.RECORD_CHANGED, errors=(404,), summary="A teacher's manual correction of one record")
 def set_attendance(fields, teacher):
     student_email = fields.email("student_email_id")
     status = fields.choice("status")
     note = fields.text("note")
-    record_id = corrections.set_status(teacher, fields.slot(), student_email, status, note)
-    return {"SUCCESS": f"{student_email} is now {status}.",
+    late = fields.flag("late") if fields.given("late") else None
+    record_id = corrections.set_status(teacher, fields.slot(), student_email, status, note, late)
+    late_text = " and late" if late else ""
+    return {"SUCCESS": f"{student_email} is now {status}{late_text}.",
             "record": records_json([reports.record_row(record_id)])[0]}
 
 

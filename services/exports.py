@@ -1,7 +1,8 @@
 """An attendance grid (services.term_reports.Grid) as a file: CSV or an Excel workbook.
 
-One row per student, one column per session marked P, A, E or -, then the present, absent and
-excused totals and the rate in %. Text that a spreadsheet would run as a formula (a name that
+One row per student, one column per session marked P, L (present, late), A, E or -, then the
+present (late ones included), absent and excused totals, the rate in %, the late arrivals and
+their rate in %. Text that a spreadsheet would run as a formula (a name that
 starts with '=') is written as text.
 """
 import csv
@@ -15,7 +16,7 @@ from openpyxl.utils import get_column_letter
 FORMATS = ("csv", "xlsx")
 MIMETYPES = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-TOTALS = ("present", "absent", "excused", "rate %")
+TOTALS = ("present", "absent", "excused", "rate %", "late", "tardy rate %")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -39,9 +40,10 @@ def to_csv(grid):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([safe_text(h) for h in header(grid)])
-    for email, name, marks, present, absent, excused, rate in grid.students:
+    for email, name, marks, present, absent, excused, rate, late, tardy_rate in grid.students:
         writer.writerow([safe_text(email), safe_text(name), *marks, present, absent, excused,
-                         "" if rate is None else f"{rate:.1f}"])
+                         "" if rate is None else f"{rate:.1f}", late,
+                         "" if tardy_rate is None else f"{tardy_rate:.1f}"])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -52,14 +54,16 @@ def to_xlsx(grid):
     sheet = book.active
     sheet.title = "Attendance"
     sheet.append(header(grid))
-    for email, name, marks, present, absent, excused, rate in grid.students:
-        sheet.append([email, name, *marks, present, absent, excused, None if rate is None else rate / 100])
+    for email, name, marks, present, absent, excused, rate, late, tardy_rate in grid.students:
+        sheet.append([email, name, *marks, present, absent, excused, None if rate is None else rate / 100, late,
+                      None if tardy_rate is None else tardy_rate / 100])
     rate_column = len(grid.sessions) + 6
     for row in sheet.iter_rows():
         for cell in row[:2]:
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # text, not a formula
         row[rate_column - 1].number_format = "0.0%"
+        row[rate_column + 1].number_format = "0.0%"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", text_rotation=90 if 2 < cell.column <= len(grid.sessions) + 2 else 0)

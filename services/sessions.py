@@ -1,6 +1,7 @@
 """Class sessions, their rosters, and selfie check-in."""
 from datetime import datetime, timedelta
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -148,24 +149,46 @@ def check_in(student, slot, image, rules, presence_code=None):
     distance = faces.verify(probes, known)
     if distance > rules.face_tolerance:
         raise FaceProblem("The face in the selfie does not match your enrolled face.", code="face_mismatch")
-    marked_time = mark_present(record.id, student, "selfie", distance)
+    arrival = lateness(record.starts_at, rules)
+    marked_time = mark_present(record.id, student, "selfie", distance, arrival)
     if marked_time is None:
         raise Conflict("Attendance is already recorded for this class.", code="already_marked")
     return SimpleNamespace(**{**record._asdict(), "status": "present", "method": "selfie",
-                               "distance": distance, "marked_time": marked_time, "presence_secret": None})
+                               "distance": distance, "marked_time": marked_time, "presence_secret": None,
+                               "late": arrival.late, "minutes_late": arrival.minutes_late})
 
 
-def mark_present(record_id, actor, method, distance):
-    """Marks an unmarked record present and returns when; None when it was marked meanwhile.
+class Arrival(NamedTuple):
+    """Whether a check-in came late, and by how many whole minutes after the start."""
+    late: bool = False
+    minutes_late: int | None = None
+
+
+ON_TIME = Arrival()
+
+
+def lateness(starts_at, rules):
+    """A check-in now, for a session starting at ``starts_at`` (school clock): late when more than
+    LATE_AFTER_MINUTES after the start. Minutes are whole ones, counted down."""
+    elapsed = clock.local_naive(rules.timezone) - starts_at
+    if elapsed <= timedelta(minutes=rules.late_after_minutes):
+        return ON_TIME
+    return Arrival(True, int(elapsed.total_seconds() // 60))
+
+
+def mark_present(record_id, actor, method, distance, arrival=ON_TIME):
+    """Marks an unmarked record present (late as ``arrival`` says) and returns when; None when
+    it was marked meanwhile.
 
     The condition sits in the UPDATE itself, so of concurrent markings exactly one wins.
     """
     now = clock.utc_naive()
     marked = db.session.execute(
         update(AttendanceRecord).where(AttendanceRecord.id == record_id, AttendanceRecord.status.is_(None))
-        .values(status="present", method=method, distance=distance, marked_time=now)
+        .values(status="present", method=method, distance=distance, marked_time=now, late=arrival.late,
+                minutes_late=arrival.minutes_late)
         .execution_options(synchronize_session=False))
     if marked.rowcount != 1:
         return None
-    audit.record_change(record_id, actor, method, None, "present", distance)
+    audit.record_change(record_id, actor, method, None, "present", distance, late=arrival.late)
     return now

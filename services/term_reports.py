@@ -5,6 +5,8 @@ What counts: a session counts for a student once it has ended, or earlier when t
 already marked. Present, absent (marked absent, or unmarked when the session ended) and excused
 add up to those sessions. The rate is present / (present + absent): an excused session counts
 neither for nor against; with nothing to count the rate is None (and never flagged).
+A late arrival (a tardy) is present, so it counts toward the rate; tardies are also counted apart,
+with their own rate: tardies / (present + absent).
 """
 from dataclasses import dataclass
 
@@ -16,6 +18,7 @@ from services import clock
 from services.errors import NotFound
 
 MARKS = {"present": "P", "absent": "A", "excused": "E"}
+LATE_MARK = "L"  # present, late: counts as present
 Teacher = aliased(User, name="teacher")
 
 
@@ -44,11 +47,12 @@ def student_rates(teacher, tz_name, threshold, class_name=None, from_date=None, 
     status, ended = AttendanceRecord.status, ClassSession.ends_at < now
     present = _number_where(status == "present", "present")
     absent = _number_where(or_(status == "absent", and_(status.is_(None), ended)), "absent")
+    tardy = _number_where(and_(status == "present", AttendanceRecord.late), "tardy")
     # Counted per student id first, the names joined to the few rows left: grouping 120,000
     # records by ids is twice as fast as grouping them by email and name as well (SQLite).
     counts = (select(AttendanceRecord.student_id, ClassSession.teacher_id, ClassSession.class_name,
                      _number_where(or_(status.is_not(None), ended), "held"), present, absent,
-                     _number_where(status == "excused", "excused"))
+                     _number_where(status == "excused", "excused"), tardy)
               .select_from(AttendanceRecord).join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
               .where(*_date_range(from_date, to_date))
               .group_by(AttendanceRecord.student_id, ClassSession.teacher_id, ClassSession.class_name))
@@ -60,10 +64,12 @@ def student_rates(teacher, tz_name, threshold, class_name=None, from_date=None, 
         counts = counts.having(_below(present, absent, threshold))
     counts = counts.subquery()
     below = _below(counts.c.present, counts.c.absent, threshold)
-    rate = 100.0 * counts.c.present / func.nullif(counts.c.present + counts.c.absent, 0)
+    counted = func.nullif(counts.c.present + counts.c.absent, 0)
+    rate = 100.0 * counts.c.present / counted
     return db.session.execute(
         select(User.email, User.name, Teacher.email.label("teacher_email"), counts.c.class_name, counts.c.held,
-               counts.c.present, counts.c.absent, counts.c.excused, rate.label("rate"),
+               counts.c.present, counts.c.absent, counts.c.excused, rate.label("rate"), counts.c.tardy,
+               (100.0 * counts.c.tardy / counted).label("tardy_rate"),
                case((below, 1), else_=0).label("below"))
         .join(User, User.id == counts.c.student_id).join(Teacher, Teacher.id == counts.c.teacher_id)
         .order_by(case((below, 0), else_=1), case((below, rate)), User.email, counts.c.class_name)).all()
@@ -76,17 +82,19 @@ def _below(present, absent, threshold):
 
 @dataclass
 class Grid:
-    """Students (rows) by sessions (columns), each cell P, A, E or -, and each row's totals."""
+    """Students (rows) by sessions (columns), each cell P, L (present, late), A, E or -, and each
+    row's totals."""
     sessions: list   # rows with class_name, starts_at, ends_at, in time order
-    students: list   # [(email, name, [mark per session], present, absent, excused, rate or None)]
+    # [(email, name, [mark per session], present, absent, excused, rate or None, late, tardy rate or None)]
+    students: list
     first_date: object
     last_date: object
 
 
-def _mark(status, ends_at, now):
+def _mark(status, late, ends_at, now):
     if status is None:
         return "A" if ends_at < now else "-"
-    return MARKS[status]
+    return LATE_MARK if status == "present" and late else MARKS[status]
 
 
 def grid(tz_name, teacher=None, student=None, class_name=None, from_date=None, to_date=None):
@@ -107,7 +115,8 @@ def grid(tz_name, teacher=None, student=None, class_name=None, from_date=None, t
     if not sessions:
         raise NotFound("No class session matches this class and these dates.", code="no_such_class")
     column = {s.id: i for i, s in enumerate(sessions)}
-    records = (select(AttendanceRecord.session_id, AttendanceRecord.status, User.email, User.name)
+    records = (select(AttendanceRecord.session_id, AttendanceRecord.status, AttendanceRecord.late, User.email,
+                      User.name)
                .join(User, AttendanceRecord.student_id == User.id)
                .where(AttendanceRecord.session_id.in_(list(column))))
     if student is not None:
@@ -115,10 +124,13 @@ def grid(tz_name, teacher=None, student=None, class_name=None, from_date=None, t
     rows = {}
     for r in db.session.execute(records):
         marks = rows.setdefault((r.email, r.name), ["-"] * len(sessions))
-        marks[column[r.session_id]] = _mark(r.status, sessions[column[r.session_id]].ends_at, now)
+        marks[column[r.session_id]] = _mark(r.status, r.late, sessions[column[r.session_id]].ends_at, now)
     students = []
     for (email, name), marks in sorted(rows.items()):
-        present, absent, excused = marks.count("P"), marks.count("A"), marks.count("E")
-        rate = 100.0 * present / (present + absent) if present + absent else None
-        students.append((email, name, marks, present, absent, excused, rate))
+        late = marks.count(LATE_MARK)
+        present, absent, excused = marks.count("P") + late, marks.count("A"), marks.count("E")
+        counted = present + absent
+        rate = 100.0 * present / counted if counted else None
+        tardy_rate = 100.0 * late / counted if counted else None
+        students.append((email, name, marks, present, absent, excused, rate, late, tardy_rate))
     return Grid(sessions, students, sessions[0].starts_at.date(), sessions[-1].starts_at.date())

@@ -15,7 +15,8 @@ from flask.cli import AppGroup
 from sqlalchemy.engine import make_url
 
 from models import ADMIN, TEACHER, USER_STATUSES, Role, db
-from services import admin, audit, auth, exports, photo_jobs, privacy, roster_files, sealing, term_reports
+from services import (admin, audit, auth, exports, photo_jobs, privacy, roster_files, sealing, session_closing,
+                      term_reports)
 from services.errors import ApiError
 from services.faces.models import dlib_blas
 
@@ -26,7 +27,8 @@ reports_group = AppGroup("reports", help="Attendance across the whole school.")
 users = AppGroup("users", help="Accounts: create admins and teachers, approve, suspend, erase.")
 privacy_group = AppGroup("privacy", help="Biometric data: retention and the template key.")
 jobs_group = AppGroup("jobs", help="Class-photo jobs.")
-GROUPS = (tokens, config_group, rosters_group, reports_group, users, privacy_group, jobs_group)
+sessions_group = AppGroup("sessions", help="Class sessions.")
+GROUPS = (tokens, config_group, rosters_group, reports_group, users, privacy_group, jobs_group, sessions_group)
 
 SECRET_SETTINGS = ("SECRET_KEY", "FACE_KEY")
 ROLES = {role.label: role for role in Role}
@@ -238,6 +240,16 @@ def rotate_key(new_key_stdin):
     else:
         click.echo(f"{count} face templates re-sealed. Set FACE_KEY to the new key on every instance "
                    "and restart them" + ("." if new_key_stdin else f":\n{text}"))
+
+
+@sessions_group.command("close-ended")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=session_closing.BATCH_SIZE, show_default=True,
+              help="Sessions closed per transaction.")
+def close_ended(batch_size):
+    """Mark absent every unmarked student of the sessions that have ended (method auto), one audit
+    entry per session. Safe to run from cron, twice, or beside the web processes' own closer."""
+    sessions, students = _run(lambda: session_closing.close_ended(current_app.config["TIMEZONE"], batch_size))
+    click.echo(f"{sessions} ended sessions closed; {students} unmarked students marked absent.")
 
 
 class _Console:

@@ -195,6 +195,9 @@ SETTINGS = (
     Setting("REDIS_URL", "unset: class-photo jobs run in the web process",
             "Redis for class-photo jobs (async=1), run by `flask --app app jobs worker` (docs/deployment.md)",
             _optional, described=True),
+    Setting("CLOSE_SESSIONS_EVERY", "300",
+            "seconds between two runs of each web process's closer, which marks the unmarked students of ended "
+            "sessions absent (0: off; run `flask --app app sessions close-ended` from cron instead)", int),
     Setting("PHOTO_JOB_TTL", "3600",
             "seconds a class-photo job's answer is kept after it finished; its photos are deleted once it ran", int),
 )

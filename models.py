@@ -38,7 +38,7 @@ STUDENT, TEACHER, ADMIN = Role.STUDENT, Role.TEACHER, Role.ADMIN
 USER_STATUSES = ("active", "pending_approval", "suspended", "erased")
 FACE_SOURCES = ("enrollment", "add_face")
 STATUSES = ("present", "absent", "excused")
-METHODS = ("selfie", "photo", "manual", "kiosk")
+METHODS = ("selfie", "photo", "manual", "kiosk", "auto")  # auto: marked absent when its session closed
 
 
 class Base(DeclarativeBase):
@@ -121,6 +121,8 @@ class ClassSession(db.Model):
     starts_at: Mapped[datetime] = mapped_column(DateTime)
     ends_at: Mapped[datetime] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # when the closing job marked its unmarked students absent (UTC); NULL: not closed yet
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     teacher: Mapped[User] = relationship()
 
@@ -131,7 +133,7 @@ class AttendanceRecord(db.Model):
     __table_args__ = (
         UniqueConstraint("session_id", "student_id", name="uq_attendance_records_session_student"),
         CheckConstraint("status IN ('present', 'absent', 'excused')", name="status"),
-        CheckConstraint("method IN ('selfie', 'photo', 'manual', 'kiosk')", name="method"),
+        CheckConstraint("method IN ('selfie', 'photo', 'manual', 'kiosk', 'auto')", name="method"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

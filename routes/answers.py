@@ -8,7 +8,7 @@ import functools
 import json
 import operator
 
-from models import STATUSES, STUDENT, USER_STATUSES
+from models import METHODS, STATUSES, STUDENT, USER_STATUSES
 from routes.common import rules
 from routes.declarations import STUDENT_EMAIL
 from services import accounts, clock, kiosk, presence
@@ -56,7 +56,7 @@ DATETIME = {"type": "string", "format": "date-time", "example": "2026-03-02T09:0
 EMAIL = {"type": "string", "format": "email", "example": STUDENT_EMAIL}
 ZERO_ONE = {"type": "integer", "enum": [0, 1]}
 USER_TYPE = {"type": "integer", "enum": [0, 1, 2], "description": "1 teacher, 0 student, 2 admin"}
-METHOD = one_of("selfie", "photo", "manual", "kiosk")
+METHOD = one_of(*METHODS)
 RECORD_STATUS = one_of(*STATUSES)
 
 SUCCESS = Schema("Success", obj({"SUCCESS": {**STRING, "example": "Done."}}))

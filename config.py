@@ -2,6 +2,7 @@
 its reader. The app's configuration (load), `flask --app app config show` and the README's
 table (checked by a test) all come from it.
 """
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable
@@ -120,6 +121,14 @@ def _flag(text):
     return text.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _networks(text):
+    """'10.0.0.0/8, 2001:db8::/32' -> the ranges as normalised text; None or blank -> () (anywhere)."""
+    try:
+        return tuple(str(ipaddress.ip_network(item, strict=False)) for item in _list(text or ""))
+    except ValueError as exc:
+        raise ValueError(f"not a comma-separated list of CIDR ranges ({exc})") from None
+
+
 def _optional(text):
     return text or None
 
@@ -182,6 +191,10 @@ SETTINGS = (
     Setting("KIOSK_FRAME_LIMIT", "180 per minute",
             "camera frames a door kiosk may send per session (kiosk_check_in); a line at the door needs a few a "
             "second", _rate_limit),
+    Setting("CHECKIN_NETWORKS", "unset: self check-in from anywhere",
+            "comma-separated CIDR ranges (the school's networks) a selfie or presence-code check-in must come from, "
+            "unless its session allows remote check-in (`allow_remote=1`); the address follows TRUSTED_PROXIES",
+            _networks, described=True),
     Setting("TRUSTED_PROXIES", "0", "how many proxies in front set X-Forwarded-For; 0: the header is ignored", int),
     Setting("TEACHER_SIGNUP", "approval",
             "`approval`: new teachers wait for an admin; `open`: anyone may; `closed`: only admins create "
@@ -246,6 +259,7 @@ class Rules:
     erase_attendance: bool = False
     face_retention_days: int = 0
     late_after_minutes: int = 10
+    checkin_networks: tuple = ()  # ip_network objects; empty: anywhere
     face_key: bytes = field(default=b"", repr=False)  # never printed in a traceback or log
 
     @classmethod
@@ -261,9 +275,16 @@ class Rules:
                    erase_attendance=bool(config["ERASE_ATTENDANCE"]),
                    face_retention_days=int(config["FACE_RETENTION_DAYS"]),
                    late_after_minutes=int(config["LATE_AFTER_MINUTES"]),
+                   checkin_networks=_networks_of(config["CHECKIN_NETWORKS"]),
                    face_key=parse_key(config["FACE_KEY"]))
 
 
 def _domains_of(value):
     """Overrides may give the domains as a string, as the environment does."""
     return _domains(value) if isinstance(value, str) else tuple(value)
+
+
+def _networks_of(value):
+    """ip_network objects; overrides may give the ranges as a string, as the environment does, or a list."""
+    ranges = _networks(value) if value is None or isinstance(value, str) else value
+    return tuple(ipaddress.ip_network(item, strict=False) for item in ranges)

@@ -123,6 +123,8 @@ class ClassSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # when the closing job marked its unmarked students absent (UTC); NULL: not closed yet
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # an online class: self check-in is accepted from outside CHECKIN_NETWORKS
+    allow_remote: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     teacher: Mapped[User] = relationship()
 

@@ -266,12 +266,16 @@ def latest_record_json(r):
 
 # -- class sessions -------------------------------------------------------------------------
 
-SESSION = Schema("ClassSession", obj({**SLOT_FIELDS, "teacher_email_id": EMAIL, "create_datetime": DATETIME}))
+SESSION = Schema("ClassSession", obj({**SLOT_FIELDS, "teacher_email_id": EMAIL, "create_datetime": DATETIME,
+                                      "allow_remote": {**BOOLEAN, "description": "self check-in accepted from "
+                                                       "outside the school's networks"}},
+                                     required=(*SLOT_FIELDS, "teacher_email_id", "create_datetime")))
 
 
 def session_json(session, teacher):
     return {**slot_json(session.class_name, session.class_date, session.starts_at, session.ends_at),
-            "teacher_email_id": teacher.email, "create_datetime": local_instant(session.created_at)}
+            "teacher_email_id": teacher.email, "create_datetime": local_instant(session.created_at),
+            "allow_remote": bool(session.allow_remote)}
 
 
 SESSIONS_MOVED = Schema("SessionsTransferred", obj({"SUCCESS": STRING, "sessions": {

@@ -1,4 +1,5 @@
 """Class sessions, their rosters, and selfie check-in."""
+import ipaddress
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -126,18 +127,39 @@ def templates(student_ids, face_key):
         raise Unavailable(str(exc), code="face_key_mismatch") from None
 
 
-def check_in(student, slot, image, rules, presence_code=None):
-    """Selfie check-in: on the roster, session open, unmarked, the presence code if the session
+def within_school(address, networks):
+    """Whether ``address`` (text; an IPv4 address may arrive IPv6-mapped) is in one of ``networks``."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in networks if network.version == ip.version)
+
+
+def check_network(allow_remote, client_address, rules):
+    """Refuses (403 outside_school_network) a self check-in from outside CHECKIN_NETWORKS, unless
+    none are set or the session allows remote check-in. The address is only compared, never kept."""
+    if rules.checkin_networks and not allow_remote and not within_school(client_address, rules.checkin_networks):
+        raise Forbidden("Check in from the school's network: this class does not accept check-ins from "
+                        "elsewhere.", code="outside_school_network")
+
+
+def check_in(student, slot, image, rules, presence_code=None, client_address=None):
+    """Selfie check-in: on the roster, from the school's network (CHECKIN_NETWORKS) unless the
+    session allows remote check-in, session open, unmarked, the presence code if the session
     requires one, and the face verifies.
 
     Returns the marked record as the listings show it.
     """
-    record = db.session.execute(presence.with_secret(record_rows())
+    record = db.session.execute(presence.with_secret(record_rows()).add_columns(ClassSession.allow_remote)
                                 .where(AttendanceRecord.student_id == student.id, *slot.matches())).first()
     if record is None:
         if not _slot_exists(slot):
             raise NotFound("There is no class session with this name, date and time.", code="no_such_class")
         raise Forbidden("You are not on the roster of this class session.", code="not_on_roster")
+    check_network(record.allow_remote, client_address, rules)
     check_open(record, rules)
     if record.status is not None:
         raise Conflict(f"Attendance is already recorded as {record.status}.", code="already_marked")

@@ -11,7 +11,7 @@ import operator
 from models import METHODS, STATUSES, STUDENT, USER_STATUSES
 from routes.common import rules
 from routes.declarations import STUDENT_EMAIL
-from services import accounts, clock, kiosk, presence
+from services import accounts, categories, clock, kiosk, presence
 
 # -- schema building blocks -----------------------------------------------------------------
 
@@ -164,7 +164,10 @@ RECORD = Schema("AttendanceRecord", obj({
     "distance": nullable({**NUMBER, "description": "face distance of a selfie, photo or kiosk marking"}),
     "late": {**BOOLEAN, "description": "present, but checked in more than LATE_AFTER_MINUTES after the start "
                                        "(status stays present)"},
-    "minutes_late": {**nullable(COUNT), "description": "whole minutes after the start, when a check-in was late"}}))
+    "minutes_late": {**nullable(COUNT), "description": "whole minutes after the start, when a check-in was late"},
+    "category": {**nullable(one_of(*categories.CATEGORIES)),
+                 "description": "the Ed-Fi attendance event category; null while unmarked and not over, and for "
+                                "an invited email"}}))
 RECORDS = array(RECORD)
 RECORD_CHANGED = Schema("RecordChanged", obj({"SUCCESS": STRING, "record": RECORD}))
 
@@ -202,6 +205,7 @@ def _record_json(now_local, local, session, teacher_email, teacher_name,
         "distance": _distance(distance),
         "late": bool(late),
         "minutes_late": minutes_late,
+        "category": categories.category(status, late, ends_at < now_local),
     }
 
 
@@ -458,6 +462,8 @@ ATTENDANCE_REPORT = Schema("AttendanceReport", obj({
                                                     "absent, one decimal"},
         "tardy": {**COUNT, "description": "late arrivals (counted in present too)"},
         "tardy_rate": {**nullable(NUMBER), "description": "percent of present + absent that came late, one decimal"},
+        "categories": {**obj({c: COUNT for c in categories.CATEGORIES}),
+                       "description": "the sessions counted, by Ed-Fi attendance event category"},
         "below_threshold": BOOLEAN}))}))
 
 
@@ -470,6 +476,9 @@ def attendance_report_json(class_name, from_date, to_date, threshold, rows):
                           "rate": None if r.rate is None else round(float(r.rate), 1),
                           "tardy": r.tardy,
                           "tardy_rate": None if r.tardy_rate is None else round(float(r.tardy_rate), 1),
+                          "categories": {categories.IN_ATTENDANCE: r.present - r.tardy, categories.TARDY: r.tardy,
+                                         categories.EXCUSED_ABSENCE: r.excused,
+                                         categories.UNEXCUSED_ABSENCE: r.absent},
                           "below_threshold": bool(r.below)} for r in rows]}
 HEALTH = Schema("Health", obj({"status": one_of("ok"), "database": one_of("ok"), "models": one_of("loaded"),
                                "blas": {**STRING, "description": "the BLAS dlib's encoder runs on"}}))

@@ -87,3 +87,48 @@ def filename(grid, who, file_format):
     """attendance_<class or student>_<first date>_<last date>.<format>, ASCII only."""
     slug = re.sub(r"[^A-Za-z0-9.-]+", "_", who).strip("_.") or "export"
     return f"attendance_{slug[:60]}_{grid.first_date}_{grid.last_date}.{file_format}"
+
+
+RECORD_HEADER = ("email", "name", "class_name", "class_date", "start_time", "end_time", "status", "late",
+                 "minutes_late", "method", "category")
+
+
+def _record_cells(row):
+    email, name, class_name, starts_at, ends_at, status, late, minutes_late, method, category = row
+    return [email, name, class_name, starts_at.date().isoformat(), starts_at.strftime("%H:%M"),
+            ends_at.strftime("%H:%M"), status or "pending", "yes" if late else "no",
+            "" if minutes_late is None else minutes_late, method or "", category or ""]
+
+
+def records_to_csv(record_list):
+    """One line per record (services.term_reports.RecordList), its Ed-Fi category last."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(RECORD_HEADER)
+    for row in record_list.rows:
+        cells = _record_cells(row)
+        writer.writerow([safe_text(c) if isinstance(c, str) else c for c in cells])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def records_to_xlsx(record_list):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Records"
+    sheet.append(RECORD_HEADER)
+    for row in record_list.rows:
+        sheet.append(_record_cells(row))
+    for row in sheet.iter_rows():
+        for cell in row[:3]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text, not a formula
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def render_records(record_list, file_format):
+    return (records_to_xlsx if file_format == "xlsx" else records_to_csv)(record_list)

@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from models import AttendanceRecord, ClassSession, User, db
-from services import clock
+from services import categories, clock
 from services.errors import NotFound
 
 MARKS = {"present": "P", "absent": "A", "excused": "E"}
@@ -134,3 +134,40 @@ def grid(tz_name, teacher=None, student=None, class_name=None, from_date=None, t
         tardy_rate = 100.0 * late / counted if counted else None
         students.append((email, name, marks, present, absent, excused, rate, late, tardy_rate))
     return Grid(sessions, students, sessions[0].starts_at.date(), sessions[-1].starts_at.date())
+
+
+@dataclass
+class RecordList:
+    """The same records as a Grid, one row each, in session then email order, with their category."""
+    rows: list  # (email, name, class_name, starts_at, ends_at, status, late, minutes_late, method, category)
+    first_date: object
+    last_date: object
+
+
+def record_list(tz_name, teacher=None, student=None, class_name=None, from_date=None, to_date=None):
+    """The teacher's class (``class_name`` required), or the student's own records, one row per
+    record with its Ed-Fi category; ``status`` None while unmarked and not over, absent once over."""
+    now = clock.local_naive(tz_name)
+    query = (select(User.email, User.name, ClassSession.class_name, ClassSession.starts_at, ClassSession.ends_at,
+                    AttendanceRecord.status, AttendanceRecord.late, AttendanceRecord.minutes_late,
+                    AttendanceRecord.method)
+             .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
+             .join(User, AttendanceRecord.student_id == User.id)
+             .where(*_date_range(from_date, to_date)))
+    if class_name is not None:
+        query = query.where(ClassSession.class_name == class_name)
+    if teacher is not None:
+        query = query.where(ClassSession.teacher_id == teacher.id)
+    if student is not None:
+        query = query.where(AttendanceRecord.student_id == student.id)
+    found = db.session.execute(query.order_by(ClassSession.starts_at, ClassSession.class_name, ClassSession.id,
+                                              User.email)).all()
+    if not found:
+        raise NotFound("No class session matches this class and these dates.", code="no_such_class")
+    rows = []
+    for r in found:
+        ended = r.ends_at < now
+        status = r.status or ("absent" if ended else None)
+        rows.append((r.email, r.name, r.class_name, r.starts_at, r.ends_at, status, bool(r.late), r.minutes_late,
+                     r.method, categories.category(r.status, r.late, ended)))
+    return RecordList(rows, found[0].starts_at.date(), found[-1].starts_at.date())

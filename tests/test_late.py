@@ -3,6 +3,7 @@ import csv
 import io
 from datetime import timedelta
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -127,3 +128,48 @@ def test_tardies_are_counted_apart_in_statistics_reports_and_exports(client, tea
     assert rows[0][-3:] == ["rate %", "late", "tardy rate %"]
     assert rows[1] == [OBAMA, "Barack", "L", "1", "0", "0", "100.0", "1", "100.0"]
     assert rows[2] == ["rose@school.test", "Rose", "P", "1", "0", "0", "100.0", "0", "0.0"]
+
+
+def test_records_carry_their_ed_fi_category_in_listings_reports_and_exports(client, teacher, student, make_user, at):
+    at(NOON - timedelta(days=1))
+    for email in ("rose@school.test", "kit@school.test", "alex@school.test"):
+        make_user(email, name=email.split("@")[0].title())
+    roster = f"{OBAMA},rose@school.test,kit@school.test,alex@school.test"
+    yesterday = START - timedelta(days=1)
+    create_class(client, teacher, roster=roster, start=yesterday)
+    email, token = teacher
+    for who, status, late in ((OBAMA, "present", "1"), ("rose@school.test", "present", "0"),
+                              ("kit@school.test", "excused", "0")):
+        post(client, "set_attendance", token, teacher_email_id=email, student_email_id=who, status=status,
+             late=late, **slot_fields(yesterday))
+    at(NOON)
+    create_class(client, teacher, roster=OBAMA)  # running now, unmarked: no category yet
+    expected = {OBAMA: "Tardy", "rose@school.test": "In Attendance", "kit@school.test": "Excused Absence",
+                "alex@school.test": "Unexcused Absence"}  # alex: never marked, the session ended
+    rows = post(client, "get_class_attendance", token, teacher_email_id=email, **slot_fields(yesterday)).get_json()
+    assert {r["student_email_id"]: r["category"] for r in rows} == expected
+    [now_row] = listing(client, teacher)
+    assert (now_row["status"], now_row["category"]) == ("pending", None)
+    report = post(client, "get_attendance_report", token, teacher_email_id=email, class_name="Math 101").get_json()
+    obama = next(s for s in report["students"] if s["student_email_id"] == OBAMA)
+    assert obama["categories"] == {"In Attendance": 0, "Tardy": 1, "Excused Absence": 0, "Unexcused Absence": 0}
+    exported = post(client, "export_attendance", token, teacher_email_id=email, class_name="Math 101",
+                    layout="records")
+    assert 'filename="attendance_Math_101_records_2026-03-01_2026-03-02.csv"' in \
+        exported.headers["Content-Disposition"]
+    lines = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
+    assert lines[0] == ["email", "name", "class_name", "class_date", "start_time", "end_time", "status", "late",
+                        "minutes_late", "method", "category"]
+    assert [(line[0], line[3], line[6], line[7], line[-1]) for line in lines[1:]] == [
+        ("alex@school.test", "2026-03-01", "absent", "no", "Unexcused Absence"),
+        ("kit@school.test", "2026-03-01", "excused", "no", "Excused Absence"),
+        (OBAMA, "2026-03-01", "present", "yes", "Tardy"),
+        ("rose@school.test", "2026-03-01", "present", "no", "In Attendance"),
+        (OBAMA, "2026-03-02", "pending", "no", "")]
+    student_email, student_token = student
+    mine = post(client, "export_attendance", student_token, student_email_id=student_email, layout="records",
+                format="xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(mine.data)).active
+    assert [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["Tardy", None]
+    assert_error(post(client, "export_attendance", token, teacher_email_id=email, class_name="Math 101",
+                      layout="cells"), 400, "bad_field")

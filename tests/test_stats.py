@@ -185,7 +185,7 @@ def test_a_listing_carries_names_in_any_script_in_the_record_s_field_order(clien
     assert (record["teacher_name"], record["class_name"]) == ("Zoë Ñúñez 王", "Français")
     assert list(record) == ["id", "class_name", "student_email_id", "teacher_email_id", "teacher_name",
                             "attendance_marked", "class_date", "start_time", "end_time", "marked_time",
-                            "create_datetime", "status", "method", "distance", "late", "minutes_late"]
+                            "create_datetime", "status", "method", "distance", "late", "minutes_late", "category"]
 
 
 @pytest.mark.settings(TIMEZONE="Asia/Kolkata")

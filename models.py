@@ -239,3 +239,29 @@ class PresenceSecret(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"), primary_key=True)
     secret: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+LEAVE_STATUSES = ("pending", "approved", "refused")
+
+
+class LeaveRequest(db.Model):
+    """A student's request to be excused from one session of their roster, with a reason, and
+    the teacher's answer. One per student and session: asked again after a refusal, the same
+    row is pending again (the audit log keeps every step)."""
+    __tablename__ = "leave_requests"
+    __table_args__ = (
+        UniqueConstraint("session_id", "student_id", name="uq_leave_requests_session_student"),
+        CheckConstraint("status IN ('pending', 'approved', 'refused')", name="status"),
+        # A teacher's pending requests, oldest first, without a sort of every request ever made.
+        Index("ix_leave_requests_status_session_id", "status", "session_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    teacher_note: Mapped[str | None] = mapped_column(Text)

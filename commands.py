@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from models import ADMIN, TEACHER, USER_STATUSES, Role, db
 from services import (admin, audit, auth, exports, photo_jobs, privacy, roster_files, sealing, session_closing,
-                      term_reports)
+                      term_reports, webhooks)
 from services.errors import ApiError
 from services.faces.models import dlib_blas
 
@@ -28,7 +28,9 @@ users = AppGroup("users", help="Accounts: create admins and teachers, approve, s
 privacy_group = AppGroup("privacy", help="Biometric data: retention and the template key.")
 jobs_group = AppGroup("jobs", help="Class-photo jobs.")
 sessions_group = AppGroup("sessions", help="Class sessions.")
-GROUPS = (tokens, config_group, rosters_group, reports_group, users, privacy_group, jobs_group, sessions_group)
+webhooks_group = AppGroup("webhooks", help="Webhook deliveries.")
+GROUPS = (tokens, config_group, rosters_group, reports_group, users, privacy_group, jobs_group, sessions_group,
+          webhooks_group)
 
 SECRET_SETTINGS = ("SECRET_KEY", "FACE_KEY")
 ROLES = {role.label: role for role in Role}
@@ -250,6 +252,13 @@ def close_ended(batch_size):
     entry per session. Safe to run from cron, twice, or beside the web processes' own closer."""
     sessions, students = _run(lambda: session_closing.close_ended(current_app.config["TIMEZONE"], batch_size))
     click.echo(f"{sessions} ended sessions closed; {students} unmarked students marked absent.")
+
+
+@webhooks_group.command("deliver")
+def deliver_webhooks():
+    """Send every webhook delivery that is due now (first attempts and retries), then stop."""
+    sent = _run(lambda: webhooks.deliver_all(current_app.config["WEBHOOK_ALLOW_PRIVATE"]))
+    click.echo(f"{sent} deliveries attempted.")
 
 
 class _Console:

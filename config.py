@@ -211,6 +211,12 @@ SETTINGS = (
     Setting("CLOSE_SESSIONS_EVERY", "300",
             "seconds between two runs of each web process's closer, which marks the unmarked students of ended "
             "sessions absent (0: off; run `flask --app app sessions close-ended` from cron instead)", int),
+    Setting("WEBHOOK_SEND_EVERY", "5",
+            "seconds between two looks of each web process's webhook sender for due deliveries (0: off; run "
+            "`flask --app app webhooks deliver` instead)", float),
+    Setting("WEBHOOK_ALLOW_PRIVATE", "0",
+            "1: webhooks may target loopback, private and link-local addresses (default: refused, against "
+            "server-side request forgery)", _flag),
     Setting("PHOTO_JOB_TTL", "3600",
             "seconds a class-photo job's answer is kept after it finished; its photos are deleted once it ran", int),
 )

@@ -58,7 +58,8 @@ def on_starting(server):
 
 
 def post_fork(server, worker):
-    """Each worker: its own database connections, its face process and its session closer."""
+    """Each worker: its own database connections, its face process, its session closer and
+    webhook sender."""
     from models import db
     from services.faces import processes as face_processes
 
@@ -74,6 +75,7 @@ def post_fork(server, worker):
     # leave broken): the worker's threads that answer reads never wait for the encoder's GIL.
     face_processes.start()
     # Started after the face process's fork, which must happen while the worker has one thread.
-    from services import session_closing
+    from services import session_closing, webhooks
     app = server.app.wsgi()
     session_closing.start_closer(app, app.config["CLOSE_SESSIONS_EVERY"])
+    webhooks.start_sender(app)

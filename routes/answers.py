@@ -8,10 +8,10 @@ import functools
 import json
 import operator
 
-from models import LEAVE_STATUSES, METHODS, STATUSES, STUDENT, USER_STATUSES
+from models import DELIVERY_STATUSES, LEAVE_STATUSES, METHODS, STATUSES, STUDENT, USER_STATUSES, WEBHOOK_EVENTS
 from routes.common import rules
 from routes.declarations import STUDENT_EMAIL
-from services import accounts, categories, clock, kiosk, presence
+from services import accounts, categories, clock, kiosk, presence, webhooks
 
 # -- schema building blocks -----------------------------------------------------------------
 
@@ -507,6 +507,38 @@ def leave_request_json(r):
             "requested_at": local_instant(r.requested_at),
             "decided_at": local_instant(r.decided_at) if r.decided_at else None,
             "decided_by": r.decided_by_email, "teacher_note": r.teacher_note}
+
+
+# -- webhooks ----------------------------------------------------------------------------------
+
+WEBHOOK = Schema("Webhook", obj({
+    "id": INTEGER, "url": STRING, "events": array(one_of(*WEBHOOK_EVENTS)), "create_datetime": DATETIME,
+    "deliveries": {**obj({k: COUNT for k in DELIVERY_STATUSES}), "description": "how many, by outcome"}}))
+WEBHOOK_CREATED = Schema("WebhookCreated", obj({
+    "SUCCESS": STRING, "webhook": WEBHOOK,
+    "secret": {**STRING, "description": "signs every delivery (X-Rollcall-Signature); shown only now"}}))
+WEBHOOK_DELIVERY = Schema("WebhookDelivery", obj({
+    "event_id": STRING, "event_type": one_of(*WEBHOOK_EVENTS), "status": one_of(*DELIVERY_STATUSES),
+    "attempts": COUNT, "create_datetime": DATETIME, "last_attempt_at": nullable(DATETIME),
+    "next_attempt_at": {**nullable(DATETIME), "description": "while pending"},
+    "last_status_code": nullable(INTEGER), "last_error": nullable(STRING), "delivered_at": nullable(DATETIME)}))
+
+
+def webhook_json(hook):
+    counts = dict.fromkeys(DELIVERY_STATUSES, 0)
+    counts.update(webhooks.delivery_counts(hook.id))
+    return {"id": hook.id, "url": hook.url, "events": hook.events.split(","),
+            "create_datetime": local_instant(hook.created_at), "deliveries": counts}
+
+
+def webhook_delivery_json(x):
+    def instant(value):
+        return local_instant(value) if value else None
+    return {"event_id": x.event_id, "event_type": x.event_type, "status": x.status, "attempts": x.attempts,
+            "create_datetime": local_instant(x.created_at), "last_attempt_at": instant(x.last_attempt_at),
+            "next_attempt_at": instant(x.next_attempt_at) if x.status == "pending" else None,
+            "last_status_code": x.last_status_code, "last_error": x.last_error,
+            "delivered_at": instant(x.delivered_at)}
 
 
 # -- the door kiosk ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import routes.answers as a
 import routes.declarations as d
 from routes.answers import history_json, records_json
 from routes.common import api_blueprint, endpoint, session_or_student
-from services import corrections, reports
+from services import corrections, reports, webhooks
 
 bp = api_blueprint("corrections")
 
@@ -24,8 +24,9 @@ def set_attendance(fields, teacher):
     late = fields.flag("late") if fields.given("late") else None
     record_id = corrections.set_status(teacher, fields.slot(), student_email, status, note, late)
     late_text = " and late" if late else ""
-    return {"SUCCESS": f"{student_email} is now {status}{late_text}.",
-            "record": records_json([reports.record_row(record_id)])[0]}
+    record = records_json([reports.record_row(record_id)])[0]
+    webhooks.emit("attendance.changed", record)
+    return {"SUCCESS": f"{student_email} is now {status}{late_text}.", "record": record}
 
 
 @endpoint(bp, "/get_attendance_history", role=TEACHER,

@@ -4,7 +4,7 @@ import routes.answers as a
 import routes.declarations as d
 from routes.answers import leave_request_json, records_json
 from routes.common import api_blueprint, endpoint
-from services import leave, reports
+from services import leave, reports, webhooks
 from services.errors import BadInput
 
 bp = api_blueprint("leave")
@@ -26,7 +26,9 @@ STATUS_FILTER = d.Field("status", "choice", "pending (the default), approved, re
           errors=(404, 409), summary="Ask to be excused from a session of one's roster (past, running or future)")
 def request_leave(fields, student):
     request_id = leave.ask(student, fields.slot(), fields.text("reason"))
-    return {"SUCCESS": "Your request was sent to the teacher.", "leave_request": leave_request_json(leave.row(request_id))}
+    asked = leave_request_json(leave.row(request_id))
+    webhooks.emit("leave.requested", asked)
+    return {"SUCCESS": "Your request was sent to the teacher.", "leave_request": asked}
 
 
 @endpoint(bp, "/get_my_leave_requests", role=STUDENT, takes=d.PAGE, returns=a.LEAVE_REQUESTS,
@@ -54,6 +56,8 @@ def decide_leave_request(fields, teacher):
     record_id = leave.decide(teacher, request_id, decision, fields.text("note"))
     row = leave.row(request_id)
     answer = {"SUCCESS": f"Request {row.status}.", "leave_request": leave_request_json(row)}
+    webhooks.emit("leave.decided", answer["leave_request"])
     if record_id is not None:
         answer["record"] = records_json([reports.record_row(record_id)])[0]
+        webhooks.emit("attendance.changed", answer["record"])
     return answer

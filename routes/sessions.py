@@ -6,7 +6,7 @@ from routes.answers import records_json, roster_change_json, roster_event_json, 
 from routes.common import api_blueprint, endpoint, rules, session_or_student
 from routes.limits import client_address, throttles
 from routes.roster_input import roster_emails
-from services import invitations, presence, reports, rosters, sessions
+from services import invitations, presence, reports, rosters, sessions, webhooks
 from services.errors import BadPresenceCode, FaceProblem
 
 bp = api_blueprint("sessions")
@@ -49,7 +49,9 @@ def mark_attendance(fields, student):
         if problem.code in ("face_mismatch", "bad_presence_code"):
             mismatches.count(student.id)
         raise
-    return {"SUCCESS": "Attendance marked.", "record": records_json([record])[0]}
+    marked = records_json([record])[0]
+    webhooks.emit("attendance.marked", marked)
+    return {"SUCCESS": "Attendance marked.", "record": marked}
 
 
 SCOPE = d.Field("scope", "choice", "session: this session only; upcoming: this one and every later session "

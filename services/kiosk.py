@@ -19,9 +19,11 @@ STATUSES = (MARKED, ALREADY_MARKED, REVIEW, UNKNOWN, NO_FACE)
 
 @dataclass(frozen=True)
 class KioskResult:
-    """``student`` only when the face was recognised (marked now or before), else None."""
+    """``student`` only when the face was recognised (marked now or before), else None;
+    ``record_id`` the student's record then."""
     status: str
     student: User | None = None
+    record_id: int | None = None
 
 
 def check_in(teacher, slot, frame, rules, frames_limit):
@@ -59,4 +61,4 @@ def check_in(teacher, slot, frame, rules, frames_limit):
         # Audited as a class photo's recognition is, repeats too: each one tells whoever stands at
         # the kiosk that this student is here.
         audit.log("recognition", teacher, student, session.id, match.distance, detail={"method": "kiosk"})
-    return KioskResult(MARKED if marked_time is not None else ALREADY_MARKED, student)
+    return KioskResult(MARKED if marked_time is not None else ALREADY_MARKED, student, record_of[student.id])

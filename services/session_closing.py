@@ -9,14 +9,12 @@ for the job: they already count an ended, unmarked record as absent. A teacher's
 afterwards is an ordinary change of an absent record, and wins.
 """
 import logging
-import random
-import threading
 from collections import Counter
 
 from sqlalchemy import select, update
 
-from models import AttendanceRecord, ClassSession, db
-from services import audit, clock
+from models import AttendanceRecord, ClassSession, User, db
+from services import audit, clock, periodic, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +50,16 @@ def close_batch(tz_name, batch_size=BATCH_SIZE):
         .values(status="absent", method="auto", distance=None, marked_time=None, late=False, minutes_late=None)
         .returning(AttendanceRecord.session_id).execution_options(synchronize_session=False))
     absent = Counter(marked.scalars())
-    for session_id in ids:
-        audit.log("session.closed", session_id=session_id, detail={"absent": absent.get(session_id, 0)})
+    closed = db.session.execute(select(ClassSession.id, ClassSession.class_name, ClassSession.starts_at,
+                                       ClassSession.ends_at, User.email.label("teacher_email"))
+                                .join(User, ClassSession.teacher_id == User.id).where(ClassSession.id.in_(ids))
+                                .order_by(ClassSession.id)).all()
+    for session in closed:
+        audit.log("session.closed", session_id=session.id, detail={"absent": absent.get(session.id, 0)})
+        webhooks.emit("session.closed", {
+            "class_name": session.class_name, "class_date": session.starts_at.date().isoformat(),
+            "start_time": session.starts_at.strftime("%H:%M"), "end_time": session.ends_at.strftime("%H:%M"),
+            "teacher_email_id": session.teacher_email, "marked_absent": absent.get(session.id, 0)})
     db.session.flush()
     return {session_id: absent.get(session_id, 0) for session_id in ids}
 
@@ -71,48 +77,13 @@ def close_ended(tz_name, batch_size=BATCH_SIZE):
         students += sum(closed.values())
 
 
-class Closer:
-    """The thread that closes ended sessions every ``every_seconds`` in this process. A daemon:
-    it dies with the process, mid-wait or mid-batch (a batch cut short is rolled back whole);
-    stop() ends it sooner (tests)."""
-
-    def __init__(self, app, every_seconds):
-        self.app, self.every_seconds = app, every_seconds
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name="session-closer", daemon=True)
-
-    def stop(self):
-        self.stopped.set()
-        self.thread.join()
-
-    def _loop(self):
-        # Workers started together would otherwise run in step; the claim makes that harmless,
-        # the jitter just spares the database the pointless contention.
-        if self.stopped.wait(random.uniform(0, min(self.every_seconds, 60))):
-            return
-        while True:
-            _close_logged(self.app, self.every_seconds)
-            if self.stopped.wait(self.every_seconds):
-                return
+def _close_logged(app):
+    sessions, students = close_ended(app.config["TIMEZONE"])
+    if sessions:
+        log.info("closed %d ended sessions; %d unmarked students marked absent", sessions, students)
 
 
 def start_closer(app, every_seconds):
-    """Starts this process's Closer and returns it; None when ``every_seconds`` is 0 (off)."""
-    if every_seconds <= 0:
-        return None
-    closer = Closer(app, every_seconds)
-    closer.thread.start()
-    return closer
-
-
-def _close_logged(app, every_seconds):
-    with app.app_context():
-        try:
-            sessions, students = close_ended(app.config["TIMEZONE"])
-            if sessions:
-                log.info("closed %d ended sessions; %d unmarked students marked absent", sessions, students)
-        except Exception:  # the database may be away for a while: try again next time
-            db.session.rollback()
-            log.exception("closing ended sessions failed; retrying in %s s", every_seconds)
-        finally:
-            db.session.remove()
+    """Starts this process's closer thread (services.periodic) and returns it; None when
+    ``every_seconds`` is 0 (off)."""
+    return periodic.start(app, every_seconds, lambda: _close_logged(app), "session-closer")

@@ -250,7 +250,8 @@ def rotate_key(new_key_stdin):
 def close_ended(batch_size):
     """Mark absent every unmarked student of the sessions that have ended (method auto), one audit
     entry per session. Safe to run from cron, twice, or beside the web processes' own closer."""
-    sessions, students = _run(lambda: session_closing.close_ended(current_app.config["TIMEZONE"], batch_size))
+    sessions, students = _run(lambda: session_closing.close_ended(
+        current_app.config["TIMEZONE"], batch_size, threshold=current_app.config["LOW_ATTENDANCE_THRESHOLD"]))
     click.echo(f"{sessions} ended sessions closed; {students} unmarked students marked absent.")
 
 

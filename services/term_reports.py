@@ -35,13 +35,14 @@ def _number_where(condition, label):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(label)
 
 
-def student_rates(teacher, tz_name, threshold, class_name=None, from_date=None, to_date=None, only_below=False):
+def student_rates(teacher, tz_name, threshold, class_name=None, from_date=None, to_date=None, only_below=False,
+                  student_ids=None):
     """Per student and class of the teacher's: held, present, absent, excused, rate (%) and
     below (rate under ``threshold``), the students below first (lowest rate first), then by email.
 
     Without ``class_name`` the rows cover every class of the teacher's (``teacher`` None: of
     the whole school); ``only_below`` keeps only the students below the threshold. Everything
-    is counted, compared and sorted in SQL.
+    is counted, compared and sorted in SQL. ``student_ids`` keeps only those students.
     """
     now = clock.local_naive(tz_name)
     status, ended = AttendanceRecord.status, ClassSession.ends_at < now
@@ -60,6 +61,8 @@ def student_rates(teacher, tz_name, threshold, class_name=None, from_date=None, 
         counts = counts.where(ClassSession.teacher_id == teacher.id)
     if class_name is not None:
         counts = counts.where(ClassSession.class_name == class_name)
+    if student_ids is not None:
+        counts = counts.where(AttendanceRecord.student_id.in_(list(student_ids)))
     if only_below:
         counts = counts.having(_below(present, absent, threshold))
     counts = counts.subquery()

@@ -243,3 +243,33 @@ def test_a_selfie_check_in_is_an_attendance_marked_event(app, client, it, teache
     event = json.loads(body)
     assert (event["type"], event["data"]["method"], event["data"]["status"]) == ("attendance.marked", "selfie",
                                                                                  "present")
+
+
+@pytest.mark.settings(WEBHOOK_ALLOW_PRIVATE=True)
+def test_a_closing_that_takes_a_student_under_the_threshold_reports_them(app, client, it, teacher, student,
+                                                                        make_user, at, receiver):
+    at(NOON - timedelta(days=3))
+    make_user("rose@school.test", name="Rose")
+    register(client, it, receiver.url, events="student.low_attendance")
+    roster = "obama@school.test,rose@school.test"
+    teacher_email, token = teacher
+    for day in (3, 2):  # two sessions held, both present
+        start = START - timedelta(days=day)
+        create_class(client, teacher, roster=roster, start=start)
+        for email in roster.split(","):
+            post(client, "set_attendance", token, teacher_email_id=teacher_email, student_email_id=email,
+                 status="present", **slot_fields(start))
+    yesterday = START - timedelta(days=1)
+    create_class(client, teacher, roster=roster, start=yesterday)
+    post(client, "set_attendance", token, teacher_email_id=teacher_email, student_email_id="rose@school.test",
+         status="present", **slot_fields(yesterday))
+    at(NOON)
+    app.test_cli_runner().invoke(args=["sessions", "close-ended"])  # obama: 2 of 3, 66.7% < 75%
+    deliver(app)
+    [(_, _, body)] = receiver.received
+    event = json.loads(body)
+    assert event["type"] == "student.low_attendance"
+    assert {k: event["data"][k] for k in ("student_email_id", "class_name", "present", "absent", "rate",
+                                          "threshold")} == \
+        {"student_email_id": OBAMA, "class_name": "Math 101", "present": 2, "absent": 1, "rate": 66.7,
+         "threshold": 75.0}

@@ -189,32 +189,43 @@ def _claim(now, limit):
     return claimed
 
 
+def _record_outcome(delivery_id, status, error):
+    """Keeps an attempt's outcome: delivered on a 2xx, else the next attempt after the backoff,
+    or failed once that would come more than a day after the event."""
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        return
+    finished = clock.utc_naive()
+    delivery.last_attempt_at, delivery.last_status_code = finished, status
+    if status is not None and 200 <= status < 300:
+        delivery.status, delivery.delivered_at, delivery.last_error = "delivered", finished, None
+    else:
+        delivery.last_error = (error or f"HTTP {status}")[:500]
+        wait = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
+        if finished + wait > delivery.created_at + GIVE_UP_AFTER:
+            delivery.status = "failed"
+        else:
+            delivery.next_attempt_at = finished + wait
+    db.session.commit()
+
+
 def deliver_due(allow_private, limit=BATCH):
     """Sends the due deliveries (at most ``limit``); returns how many were attempted."""
     now = clock.utc_naive()
     claimed = _claim(now, limit)
     for delivery_id in claimed:
-        delivery = db.session.get(WebhookDelivery, delivery_id)
-        hook = db.session.get(Webhook, delivery.webhook_id)
-        if hook is None:  # deleted meanwhile (its deliveries went with it)
+        target = db.session.execute(select(Webhook.url, Webhook.secret, WebhookDelivery.body)
+                                    .join(Webhook, WebhookDelivery.webhook_id == Webhook.id)
+                                    .where(WebhookDelivery.id == delivery_id)).first()
+        db.session.commit()  # no transaction stays open while the endpoint answers
+        if target is None:  # deleted meanwhile (its deliveries went with it)
             continue
         try:
-            check_target(hook.url, allow_private)  # DNS may have changed since it was registered
-            status, error = _post(hook.url, hook.secret, delivery.body)
+            check_target(target.url, allow_private)  # DNS may have changed since it was registered
+            status, error = _post(target.url, target.secret, target.body)
         except TargetRefused as exc:
             status, error = None, str(exc)
-        finished = clock.utc_naive()
-        delivery.last_attempt_at, delivery.last_status_code = finished, status
-        if status is not None and 200 <= status < 300:
-            delivery.status, delivery.delivered_at, delivery.last_error = "delivered", finished, None
-        else:
-            delivery.last_error = (error or f"HTTP {status}")[:500]
-            wait = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
-            if finished + wait > delivery.created_at + GIVE_UP_AFTER:
-                delivery.status = "failed"
-            else:
-                delivery.next_attempt_at = finished + wait
-        db.session.commit()
+        _record_outcome(delivery_id, status, error)
     return len(claimed)
 
 

@@ -11,9 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import func, select
 
-from models import Webhook, WebhookDelivery, db
+from models import TEACHER, Webhook, WebhookDelivery, db
 from services import webhooks
 from tests.helpers import NOON, START, assert_error, check_in, create_class, post, slot_fields
+from tests.test_kiosk import frame, kiosk
 
 OBAMA = "obama@school.test"
 
@@ -273,3 +274,20 @@ def test_a_closing_that_takes_a_student_under_the_threshold_reports_them(app, cl
                                           "threshold")} == \
         {"student_email_id": OBAMA, "class_name": "Math 101", "present": 2, "absent": 1, "rate": 66.7,
          "threshold": 75.0}
+
+
+@pytest.mark.face
+@pytest.mark.settings(WEBHOOK_ALLOW_PRIVATE=True)
+def test_a_kiosk_check_in_is_an_attendance_marked_event_and_a_repeat_is_not(app, client, it, make_user, at,
+                                                                           receiver):
+    at(NOON)
+    teacher = make_user("teacher@school.test", TEACHER, photo="lin_manuel_miranda.png")
+    make_user(OBAMA, photo="obama.jpg", name="Barack")
+    register(client, it, receiver.url, events="attendance.marked")
+    create_class(client, teacher)
+    assert kiosk(client, teacher, frame("obama_2.jpg")).get_json()["status"] == "marked"
+    assert kiosk(client, teacher, frame("obama_2.jpg")).get_json()["status"] == "already_marked"
+    deliver(app)
+    [(_, _, body)] = receiver.received
+    data = json.loads(body)["data"]
+    assert (data["student_email_id"], data["method"], data["late"]) == (OBAMA, "kiosk", False)

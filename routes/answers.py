@@ -383,6 +383,31 @@ def audit_json(e):
 
 OWN_AUDIT = Schema("OwnAudit", obj({"audit": array(AUDIT_ENTRY), "changes": array(OWN_CHANGE)}))
 
+# -- leave requests --------------------------------------------------------------------------
+
+LEAVE_REQUEST = Schema("LeaveRequest", obj({
+    "id": {**INTEGER, "description": "leave_request_id for decide_leave_request"}, **SLOT_FIELDS,
+    "student_email_id": EMAIL, "student_name": STRING, "teacher_email_id": EMAIL,
+    "reason": STRING, "status": one_of(*LEAVE_STATUSES), "requested_at": DATETIME,
+    "decided_at": nullable(DATETIME), "decided_by": nullable(EMAIL),
+    "teacher_note": {**nullable(STRING), "description": "the teacher's answer"}}))
+LEAVE_REQUESTS = array(LEAVE_REQUEST)
+LEAVE_REQUEST_CHANGED = Schema("LeaveRequestChanged", obj({
+    "SUCCESS": STRING, "leave_request": LEAVE_REQUEST,
+    "record": {**RECORD, "description": "decide_leave_request, approved: the record, now excused"}},
+    required=("SUCCESS", "leave_request")))
+
+
+def leave_request_json(r):
+    """A leave request (services.leave.row()) as the student and the teacher see it."""
+    return {"id": r.id, **slot_json(r.class_name, r.class_date, r.starts_at, r.ends_at),
+            "student_email_id": r.student_email, "student_name": r.student_name,
+            "teacher_email_id": r.teacher_email, "reason": r.reason, "status": r.status,
+            "requested_at": local_instant(r.requested_at),
+            "decided_at": local_instant(r.decided_at) if r.decided_at else None,
+            "decided_by": r.decided_by_email, "teacher_note": r.teacher_note}
+
+
 # -- a person's export ----------------------------------------------------------------------
 
 TEMPLATES_LEFT_OUT = ("Face templates are not exported: they are biometric data, a copy outside Rollcall "
@@ -395,7 +420,8 @@ EXPORT = Schema("PersonalDataExport", obj({
     "history": array(obj({"record_id": INTEGER, **CHANGE_FIELDS})),
     "sessions": {**array(obj({**SLOT_FIELDS, "create_datetime": DATETIME, "roster_size": COUNT})),
                  "description": "a teacher's own sessions"},
-    "teachers": {**TEACHERS, "description": "a student's teachers"}},
+    "teachers": {**TEACHERS, "description": "a student's teachers"},
+    "leave_requests": {**LEAVE_REQUESTS, "description": "a student's leave requests, with their reasons"}},
     required=("profile", "faces", "records", "history", "sessions")))
 
 
@@ -482,31 +508,6 @@ def attendance_report_json(class_name, from_date, to_date, threshold, rows):
                           "below_threshold": bool(r.below)} for r in rows]}
 HEALTH = Schema("Health", obj({"status": one_of("ok"), "database": one_of("ok"), "models": one_of("loaded"),
                                "blas": {**STRING, "description": "the BLAS dlib's encoder runs on"}}))
-
-
-# -- leave requests --------------------------------------------------------------------------
-
-LEAVE_REQUEST = Schema("LeaveRequest", obj({
-    "id": {**INTEGER, "description": "leave_request_id for decide_leave_request"}, **SLOT_FIELDS,
-    "student_email_id": EMAIL, "student_name": STRING, "teacher_email_id": EMAIL,
-    "reason": STRING, "status": one_of(*LEAVE_STATUSES), "requested_at": DATETIME,
-    "decided_at": nullable(DATETIME), "decided_by": nullable(EMAIL),
-    "teacher_note": {**nullable(STRING), "description": "the teacher's answer"}}))
-LEAVE_REQUESTS = array(LEAVE_REQUEST)
-LEAVE_REQUEST_CHANGED = Schema("LeaveRequestChanged", obj({
-    "SUCCESS": STRING, "leave_request": LEAVE_REQUEST,
-    "record": {**RECORD, "description": "decide_leave_request, approved: the record, now excused"}},
-    required=("SUCCESS", "leave_request")))
-
-
-def leave_request_json(r):
-    """A leave request (services.leave.row()) as the student and the teacher see it."""
-    return {"id": r.id, **slot_json(r.class_name, r.class_date, r.starts_at, r.ends_at),
-            "student_email_id": r.student_email, "student_name": r.student_name,
-            "teacher_email_id": r.teacher_email, "reason": r.reason, "status": r.status,
-            "requested_at": local_instant(r.requested_at),
-            "decided_at": local_instant(r.decided_at) if r.decided_at else None,
-            "decided_by": r.decided_by_email, "teacher_note": r.teacher_note}
 
 
 # -- webhooks ----------------------------------------------------------------------------------

@@ -151,3 +151,12 @@ def test_erasing_the_student_deletes_their_requests(client, term, student):
     privacy.erase_user(user, None)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(LeaveRequest)) == 0
+
+
+def test_a_student_s_export_holds_their_requests(client, term, student):
+    ask(client, student)
+    email, token = student
+    exported = post(client, "export_my_data", token, email_id=email).get_json()
+    assert [r["reason"] for r in exported["leave_requests"]] == ["Dentist appointment at 9:30."]
+    teacher_email, teacher_token = term
+    assert "leave_requests" not in post(client, "export_my_data", teacher_token, email_id=teacher_email).get_json()

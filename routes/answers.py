@@ -185,8 +185,8 @@ def _session_part(class_name, class_date, starts_at, ends_at):
 
 def _record_json(now_local, local, session, teacher_email, teacher_name,
                  record_id, status, method, distance, marked_time, created_at, late, minutes_late, student_email):
-    """The contract's attendance record (plus status, method, distance). Dates and instants are
-    left to the JSON writer, which formats them (ISO 8601) for thousands of records at once."""
+    """The contract's attendance record (plus status, method, distance, late, category). Dates and
+    instants are left to the JSON writer, which formats them (ISO 8601) for thousands of records at once."""
     class_name, class_date, start_time, end_time, ends_at = session
     return {
         "id": record_id,

@@ -15,7 +15,7 @@ from models import db
 from routes import limits
 from routes.json_output import OrjsonProvider
 from routes.uploads import InMemoryRequest
-from services import photo_jobs, timing
+from services import photo_jobs, session_closing, timing, webhooks
 from services.faces import load_models
 from services.faces import processes as face_processes
 
@@ -80,4 +80,6 @@ if __name__ == "__main__":
         upgrade_database()
     load_models()  # once before the first request rather than during it
     face_processes.start()  # the face pipeline in a process of its own, so reads never wait for it
+    session_closing.start_closer(app, app.config["CLOSE_SESSIONS_EVERY"])  # after that fork: one thread then
+    webhooks.start_sender(app)
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))

@@ -14,7 +14,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from models import ADMIN, TEACHER, USER_STATUSES, Role, db
-from services import admin, audit, auth, exports, photo_jobs, privacy, roster_files, sealing, term_reports
+from services import (admin, audit, auth, exports, photo_jobs, privacy, roster_files, sealing, session_closing,
+                      term_reports, webhooks)
 from services.errors import ApiError
 from services.emails import normalize as normalize_address
 from services.names import has_control_characters
@@ -27,7 +28,10 @@ reports_group = AppGroup("reports", help="Attendance across the whole school.")
 users = AppGroup("users", help="Accounts: create admins and teachers, approve, suspend, erase.")
 privacy_group = AppGroup("privacy", help="Biometric data: retention and the template key.")
 jobs_group = AppGroup("jobs", help="Class-photo jobs.")
-GROUPS = (tokens, config_group, rosters_group, reports_group, users, privacy_group, jobs_group)
+sessions_group = AppGroup("sessions", help="Class sessions.")
+webhooks_group = AppGroup("webhooks", help="Webhook deliveries.")
+GROUPS = (tokens, config_group, rosters_group, reports_group, users, privacy_group, jobs_group, sessions_group,
+          webhooks_group)
 
 ROLES = {role.label: role for role in Role}
 role_option = click.option("--role", type=click.Choice(list(ROLES)), default="teacher", show_default=True,
@@ -97,10 +101,12 @@ def below_threshold(from_date, to_date):
                                       only_below=True)
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(["email", "name", "class_name", "teacher_email", "held", "present", "absent", "excused", "rate %"])
+    out.writerow(["email", "name", "class_name", "teacher_email", "held", "present", "absent", "excused", "rate %",
+                  "late", "tardy rate %"])
     for r in rows:
         out.writerow([*map(exports.safe_text, (r.email, r.name, r.class_name, r.teacher_email)),
-                      r.held, r.present, r.absent, r.excused, f"{float(r.rate):.1f}"])
+                      r.held, r.present, r.absent, r.excused, f"{float(r.rate):.1f}", r.tardy,
+                      f"{float(r.tardy_rate):.1f}"])
     click.echo(buffer.getvalue(), nl=False)
 
 
@@ -255,6 +261,24 @@ def _write_ring(path, keys):
     with os.fdopen(fd, "w") as f:
         f.write("".join(k.hex() + "\n" for k in keys))
     os.replace(staged, path)
+
+
+@sessions_group.command("close-ended")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=session_closing.BATCH_SIZE, show_default=True,
+              help="Sessions closed per transaction.")
+def close_ended(batch_size):
+    """Mark absent every unmarked student of the sessions that have ended (method auto), one audit
+    entry per session. Safe to run from cron, twice, or beside the web processes' own closer."""
+    sessions, students = _run(lambda: session_closing.close_ended(
+        current_app.config["TIMEZONE"], batch_size, threshold=current_app.config["LOW_ATTENDANCE_THRESHOLD"]))
+    click.echo(f"{sessions} ended sessions closed; {students} unmarked students marked absent.")
+
+
+@webhooks_group.command("deliver")
+def deliver_webhooks():
+    """Send every webhook delivery that is due now (first attempts and retries), then stop."""
+    sent = _run(lambda: webhooks.deliver_all(current_app.config["WEBHOOK_ALLOW_PRIVATE"]))
+    click.echo(f"{sent} deliveries attempted.")
 
 
 class _Console:

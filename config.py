@@ -2,6 +2,7 @@
 its reader. The app's configuration (load), `flask --app app config show` and the README's
 table (checked by a test) all come from it.
 """
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable
@@ -121,6 +122,14 @@ def _flag(text):
     return text.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _networks(text):
+    """'10.0.0.0/8, 2001:db8::/32' -> the ranges as normalised text; None or blank -> () (anywhere)."""
+    try:
+        return tuple(str(ipaddress.ip_network(item, strict=False)) for item in _list(text or ""))
+    except ValueError as exc:
+        raise ValueError(f"not a comma-separated list of CIDR ranges ({exc})") from None
+
+
 def _optional(text):
     return text or None
 
@@ -160,6 +169,9 @@ SETTINGS = (
     Setting("PHOTO_MARGIN", "0.1",
             "class photos: how much nearer a face must be to its match than to anyone else", float),
     Setting("CHECKIN_GRACE_MINUTES", "10", "minutes before a session's start when selfie check-in opens", int),
+    Setting("LATE_AFTER_MINUTES", "10",
+            "a selfie, presence-code or kiosk check-in more than this many minutes after the start is present "
+            "and late (a tardy)", int),
     Setting("MAX_UPLOAD_MB", "10", "largest request body accepted, in MB", _megabytes, key="MAX_CONTENT_LENGTH"),
     Setting("MAX_IMAGE_PIXELS", "50000000",
             "largest decoded image accepted, in pixels (decompression-bomb guard)", int),
@@ -188,6 +200,10 @@ SETTINGS = (
     Setting("KIOSK_FRAME_LIMIT", "180 per minute",
             "camera frames a door kiosk may send per session (kiosk_check_in); a line at the door needs a few a "
             "second", _rate_limit),
+    Setting("CHECKIN_NETWORKS", "unset: self check-in from anywhere",
+            "comma-separated CIDR ranges (the school's networks) a selfie or presence-code check-in must come from, "
+            "unless its session allows remote check-in (`allow_remote=1`); the address follows TRUSTED_PROXIES",
+            _networks, described=True),
     Setting("TRUSTED_PROXIES", "0", "how many proxies in front set X-Forwarded-For; 0: the header is ignored", int),
     Setting("TEACHER_SIGNUP", "approval",
             "`approval`: new teachers wait for an admin; `open`: anyone may; `closed`: only admins create "
@@ -201,6 +217,15 @@ SETTINGS = (
     Setting("REDIS_URL", "unset: class-photo jobs run in the web process",
             "Redis for class-photo jobs (async=1), run by `flask --app app jobs worker` (docs/deployment.md)",
             _optional, described=True),
+    Setting("CLOSE_SESSIONS_EVERY", "300",
+            "seconds between two runs of each web process's closer, which marks the unmarked students of ended "
+            "sessions absent (0: off; run `flask --app app sessions close-ended` from cron instead)", int),
+    Setting("WEBHOOK_SEND_EVERY", "5",
+            "seconds between two looks of each web process's webhook sender for due deliveries (0: off; run "
+            "`flask --app app webhooks deliver` instead)", float),
+    Setting("WEBHOOK_ALLOW_PRIVATE", "0",
+            "1: webhooks may target loopback, private and link-local addresses (default: refused, against "
+            "server-side request forgery)", _flag),
     Setting("PHOTO_JOB_TTL", "3600",
             "seconds a class-photo job's answer is kept after it finished; its photos are deleted once it ran", int),
     Setting("PHOTO_JOBS_PER_TEACHER", "3",
@@ -289,6 +314,8 @@ class Rules:
     student_email_domains: tuple = ()
     erase_attendance: bool = False
     face_retention_days: int = 0
+    late_after_minutes: int = 10
+    checkin_networks: tuple = ()  # ip_network objects; empty: anywhere
     # a sealing.KeyRing (or one key, as bytes): never printed in a traceback or log
     face_key: Any = field(default=b"", repr=False)
 
@@ -304,6 +331,8 @@ class Rules:
                    student_email_domains=_domains_of(config["STUDENT_EMAIL_DOMAINS"]),
                    erase_attendance=bool(config["ERASE_ATTENDANCE"]),
                    face_retention_days=int(config["FACE_RETENTION_DAYS"]),
+                   late_after_minutes=int(config["LATE_AFTER_MINUTES"]),
+                   checkin_networks=_networks_of(config["CHECKIN_NETWORKS"]),
                    face_key=_face_ring(config))
 
 
@@ -319,3 +348,9 @@ def _face_ring(config):
 def _domains_of(value):
     """Overrides may give the domains as a string, as the environment does."""
     return _domains(value) if isinstance(value, str) else tuple(value)
+
+
+def _networks_of(value):
+    """ip_network objects; overrides may give the ranges as a string, as the environment does, or a list."""
+    ranges = _networks(value) if value is None or isinstance(value, str) else value
+    return tuple(ipaddress.ip_network(item, strict=False) for item in ranges)

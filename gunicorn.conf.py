@@ -58,6 +58,8 @@ def on_starting(server):
 
 
 def post_fork(server, worker):
+    """Each worker: its own database connections, its face process, its session closer and
+    webhook sender."""
     from models import db
     from services.faces import processes as face_processes
 
@@ -72,3 +74,8 @@ def post_fork(server, worker):
     # thread (and before anything here has started OpenCV's thread pool, which a fork would
     # leave broken): the worker's threads that answer reads never wait for the encoder's GIL.
     face_processes.start()
+    # Started after the face process's fork, which must happen while the worker has one thread.
+    from services import session_closing, webhooks
+    app = server.app.wsgi()
+    session_closing.start_closer(app, app.config["CLOSE_SESSIONS_EVERY"])
+    webhooks.start_sender(app)

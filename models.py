@@ -3,8 +3,8 @@ import enum
 from datetime import date, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import (CheckConstraint, Date, DateTime, Float, ForeignKey, Index, LargeBinary, MetaData,
-                        SmallInteger, String, Text, UniqueConstraint)
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, SmallInteger, String, Text, UniqueConstraint, false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Named constraints keep migrations identical on SQLite and PostgreSQL.
@@ -38,7 +38,7 @@ STUDENT, TEACHER, ADMIN = Role.STUDENT, Role.TEACHER, Role.ADMIN
 USER_STATUSES = ("active", "pending_approval", "suspended", "erased")
 FACE_SOURCES = ("enrollment", "add_face")
 STATUSES = ("present", "absent", "excused")
-METHODS = ("selfie", "photo", "manual", "kiosk")
+METHODS = ("selfie", "photo", "manual", "kiosk", "auto")  # auto: marked absent when its session closed
 
 
 class Base(DeclarativeBase):
@@ -121,6 +121,10 @@ class ClassSession(db.Model):
     starts_at: Mapped[datetime] = mapped_column(DateTime)
     ends_at: Mapped[datetime] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # when the closing job marked its unmarked students absent (UTC); NULL: not closed yet
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # an online class: self check-in is accepted from outside CHECKIN_NETWORKS
+    allow_remote: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     teacher: Mapped[User] = relationship()
 
@@ -131,7 +135,7 @@ class AttendanceRecord(db.Model):
     __table_args__ = (
         UniqueConstraint("session_id", "student_id", name="uq_attendance_records_session_student"),
         CheckConstraint("status IN ('present', 'absent', 'excused')", name="status"),
-        CheckConstraint("method IN ('selfie', 'photo', 'manual', 'kiosk')", name="method"),
+        CheckConstraint("method IN ('selfie', 'photo', 'manual', 'kiosk', 'auto')", name="method"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,6 +146,11 @@ class AttendanceRecord(db.Model):
     distance: Mapped[float | None] = mapped_column(Float)
     marked_time: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # present but arrived more than LATE_AFTER_MINUTES after the start (a tardy); status stays
+    # "present" so clients that know only the three statuses keep reading it right
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # whole minutes after the session's start, for a check-in found late; NULL otherwise
+    minutes_late: Mapped[int | None] = mapped_column(Integer)
 
     session: Mapped[ClassSession] = relationship()
     student: Mapped[User] = relationship()
@@ -161,6 +170,8 @@ class AttendanceEvent(db.Model):
     to_status: Mapped[str] = mapped_column(String(16))
     distance: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
+    # the record's late flag after this change (NULL: not present)
+    late: Mapped[bool | None] = mapped_column(Boolean)
 
     actor: Mapped[User] = relationship()
 
@@ -229,3 +240,72 @@ class PresenceSecret(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"), primary_key=True)
     secret: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+LEAVE_STATUSES = ("pending", "approved", "refused")
+
+
+class LeaveRequest(db.Model):
+    """A student's request to be excused from one session of their roster, with a reason, and
+    the teacher's answer. One per student and session: asked again after a refusal, the same
+    row is pending again (the audit log keeps every step)."""
+    __tablename__ = "leave_requests"
+    __table_args__ = (
+        UniqueConstraint("session_id", "student_id", name="uq_leave_requests_session_student"),
+        CheckConstraint("status IN ('pending', 'approved', 'refused')", name="status"),
+        # A teacher's pending requests, oldest first, without a sort of every request ever made.
+        Index("ix_leave_requests_status_session_id", "status", "session_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    teacher_note: Mapped[str | None] = mapped_column(Text)
+
+
+WEBHOOK_EVENTS = ("attendance.marked", "attendance.changed", "session.closed", "student.low_attendance",
+                  "leave.requested", "leave.decided")
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+
+
+class Webhook(db.Model):
+    """An endpoint an administrator registered to be told of ``events`` (comma-separated). The
+    secret signs each delivery, so it must be kept as it is; it is shown once, at creation."""
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class WebhookDelivery(db.Model):
+    """One event for one webhook: the outbox the sender works through, and the outcome the
+    administrator reads. Written in the same transaction as the change it reports."""
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+        # the sender's question: which pending deliveries are due now
+        Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[str] = mapped_column(String(40))
+    event_type: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)  # the JSON sent, exactly as signed
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -8,10 +8,10 @@ import functools
 import json
 import operator
 
-from models import STATUSES, STUDENT, USER_STATUSES
+from models import DELIVERY_STATUSES, LEAVE_STATUSES, METHODS, STATUSES, STUDENT, USER_STATUSES, WEBHOOK_EVENTS
 from routes.common import rules
 from routes.declarations import STUDENT_EMAIL
-from services import accounts, clock, kiosk, presence
+from services import accounts, categories, clock, kiosk, presence, webhooks
 
 # -- schema building blocks -----------------------------------------------------------------
 
@@ -56,7 +56,7 @@ DATETIME = {"type": "string", "format": "date-time", "example": "2026-03-02T09:0
 EMAIL = {"type": "string", "format": "email", "example": STUDENT_EMAIL}
 ZERO_ONE = {"type": "integer", "enum": [0, 1]}
 USER_TYPE = {"type": "integer", "enum": [0, 1, 2], "description": "1 teacher, 0 student, 2 admin"}
-METHOD = one_of("selfie", "photo", "manual", "kiosk")
+METHOD = one_of(*METHODS)
 RECORD_STATUS = one_of(*STATUSES)
 
 SUCCESS = Schema("Success", obj({"SUCCESS": {**STRING, "example": "Done."}}))
@@ -183,14 +183,21 @@ RECORD = Schema("AttendanceRecord", obj({
     "attendance_marked": {**ZERO_ONE, "description": "1 when present"}, "class_date": DATE,
     "start_time": HHMM, "end_time": HHMM, "marked_time": nullable(DATETIME), "create_datetime": DATETIME,
     "status": one_of(*STATUSES, "pending", "not_enrolled"), "method": nullable(METHOD),
-    "distance": nullable({**NUMBER, "description": "face distance of a selfie, photo or kiosk marking"})}))
+    "distance": nullable({**NUMBER, "description": "face distance of a selfie, photo or kiosk marking"}),
+    "late": {**BOOLEAN, "description": "present, but checked in more than LATE_AFTER_MINUTES after the start "
+                                       "(status stays present)"},
+    "minutes_late": {**nullable(COUNT), "description": "whole minutes after the start, when a check-in was late"},
+    "category": {**nullable(one_of(*categories.CATEGORIES)),
+                 "description": "the Ed-Fi attendance event category; null while unmarked and not over, and for "
+                                "an invited email"}}))
 RECORDS = array(RECORD)
 RECORD_CHANGED = Schema("RecordChanged", obj({"SUCCESS": STRING, "record": RECORD}))
 
 # The columns of services.records.record_rows() that a record's JSON is made of: its
 # session's, the teacher's, then the record's own and the student's email.
 _RECORD_COLUMNS = ("class_name", "class_date", "starts_at", "ends_at", "teacher_email", "teacher_name",
-                   "id", "status", "method", "distance", "marked_time", "created_at", "student_email")
+                   "id", "status", "method", "distance", "marked_time", "created_at", "late", "minutes_late",
+                   "student_email")
 
 
 def _session_part(class_name, class_date, starts_at, ends_at):
@@ -199,9 +206,9 @@ def _session_part(class_name, class_date, starts_at, ends_at):
 
 
 def _record_json(now_local, local, session, teacher_email, teacher_name,
-                 record_id, status, method, distance, marked_time, created_at, student_email):
-    """The contract's attendance record (plus status, method, distance). Dates and instants are
-    left to the JSON writer, which formats them (ISO 8601) for thousands of records at once."""
+                 record_id, status, method, distance, marked_time, created_at, late, minutes_late, student_email):
+    """The contract's attendance record (plus status, method, distance, late, category). Dates and
+    instants are left to the JSON writer, which formats them (ISO 8601) for thousands of records at once."""
     class_name, class_date, start_time, end_time, ends_at = session
     return {
         "id": record_id,
@@ -218,6 +225,9 @@ def _record_json(now_local, local, session, teacher_email, teacher_name,
         "status": status or ("absent" if ends_at < now_local else "pending"),
         "method": method,
         "distance": _distance(distance),
+        "late": bool(late),
+        "minutes_late": minutes_late,
+        "category": categories.category(status, late, ends_at < now_local),
     }
 
 
@@ -251,19 +261,19 @@ def teacher_records_json(teacher, sessions, rows):
     now_local, local = _listing_clock()
     parts = {session_id: _session_part(*columns) for session_id, *columns in sessions}
     email, name = teacher.email, teacher.name
-    return [_record_json(now_local, local, parts[session_id], email, name,
-                         record_id, status, method, distance, marked_time, created_at, student_email)
-            for session_id, record_id, status, method, distance, marked_time, created_at, student_email in rows]
+    return [_record_json(now_local, local, parts[session_id], email, name, *record)
+            for session_id, *record in rows]
 
 
-COUNTS = Schema("Counts", obj({k: COUNT for k in ("total", "present", "absent", "pending", "excused")}))
+COUNTS = Schema("Counts", obj({**{k: COUNT for k in ("total", "present", "absent", "pending", "excused")},
+                                "late": {**COUNT, "description": "of the present ones, how many came late"}}))
 COUNTS_BY_KEY = {"type": "object", "additionalProperties": COUNTS,
                  "description": "keyed by \"<first>|<second>\" as the path's description says"}
 
 
 def counts_json(row):
     return {"total": row.total, "present": row.present, "absent": row.absent,
-            "pending": row.pending, "excused": row.excused}
+            "pending": row.pending, "excused": row.excused, "late": row.late}
 
 
 TIME_RECORDS = array(obj({"email_id": EMAIL, "time": nullable(DATETIME)}))
@@ -282,12 +292,16 @@ def latest_record_json(r):
 
 # -- class sessions -------------------------------------------------------------------------
 
-SESSION = Schema("ClassSession", obj({**SLOT_FIELDS, "teacher_email_id": EMAIL, "create_datetime": DATETIME}))
+SESSION = Schema("ClassSession", obj({**SLOT_FIELDS, "teacher_email_id": EMAIL, "create_datetime": DATETIME,
+                                      "allow_remote": {**BOOLEAN, "description": "self check-in accepted from "
+                                                       "outside the school's networks"}},
+                                     required=(*SLOT_FIELDS, "teacher_email_id", "create_datetime")))
 
 
 def session_json(session, teacher):
     return {**slot_json(session.class_name, session.class_date, session.starts_at, session.ends_at),
-            "teacher_email_id": teacher.email, "create_datetime": local_instant(session.created_at)}
+            "teacher_email_id": teacher.email, "create_datetime": local_instant(session.created_at),
+            "allow_remote": bool(session.allow_remote)}
 
 
 SESSIONS_MOVED = Schema("SessionsTransferred", obj({"SUCCESS": STRING, "sessions": {
@@ -333,7 +347,9 @@ def presence_code_json(current):
 CHANGE_FIELDS = {"by": {**EMAIL, "description": "who made the change"}, "at": DATETIME, "method": METHOD,
                  "from_status": nullable(RECORD_STATUS), "to_status": nullable(RECORD_STATUS),
                  "distance": nullable(NUMBER), "note": nullable(STRING)}
-HISTORY = array(Schema("AttendanceEvent", obj({**SLOT_FIELDS, "student_email_id": EMAIL, **CHANGE_FIELDS})))
+HISTORY = array(Schema("AttendanceEvent", obj({
+    **SLOT_FIELDS, "student_email_id": EMAIL, **CHANGE_FIELDS,
+    "late": {**nullable(BOOLEAN), "description": "the late flag after the change; null unless present"}})))
 
 
 def _change_json(e):
@@ -345,7 +361,7 @@ def _change_json(e):
 def history_json(e):
     """One change of a record in the audit trail of services.corrections.history()."""
     return {**slot_json(e.class_name, e.class_date, e.starts_at, e.ends_at),
-            "student_email_id": e.student_email, **_change_json(e)}
+            "student_email_id": e.student_email, **_change_json(e), "late": e.late}
 
 
 OWN_CHANGE = Schema("OwnAttendanceEvent", obj({**SLOT_FIELDS, **CHANGE_FIELDS}))
@@ -389,6 +405,31 @@ def audit_json(e):
 
 OWN_AUDIT = Schema("OwnAudit", obj({"audit": array(AUDIT_ENTRY), "changes": array(OWN_CHANGE)}))
 
+# -- leave requests --------------------------------------------------------------------------
+
+LEAVE_REQUEST = Schema("LeaveRequest", obj({
+    "id": {**INTEGER, "description": "leave_request_id for decide_leave_request"}, **SLOT_FIELDS,
+    "student_email_id": EMAIL, "student_name": STRING, "teacher_email_id": EMAIL,
+    "reason": STRING, "status": one_of(*LEAVE_STATUSES), "requested_at": DATETIME,
+    "decided_at": nullable(DATETIME), "decided_by": nullable(EMAIL),
+    "teacher_note": {**nullable(STRING), "description": "the teacher's answer"}}))
+LEAVE_REQUESTS = array(LEAVE_REQUEST)
+LEAVE_REQUEST_CHANGED = Schema("LeaveRequestChanged", obj({
+    "SUCCESS": STRING, "leave_request": LEAVE_REQUEST,
+    "record": {**RECORD, "description": "decide_leave_request, approved: the record, now excused"}},
+    required=("SUCCESS", "leave_request")))
+
+
+def leave_request_json(r):
+    """A leave request (services.leave.row()) as the student and the teacher see it."""
+    return {"id": r.id, **slot_json(r.class_name, r.class_date, r.starts_at, r.ends_at),
+            "student_email_id": r.student_email, "student_name": r.student_name,
+            "teacher_email_id": r.teacher_email, "reason": r.reason, "status": r.status,
+            "requested_at": local_instant(r.requested_at),
+            "decided_at": local_instant(r.decided_at) if r.decided_at else None,
+            "decided_by": r.decided_by_email, "teacher_note": r.teacher_note}
+
+
 # -- a person's export ----------------------------------------------------------------------
 
 TEMPLATES_LEFT_OUT = ("Face templates are not exported: they are biometric data, a copy outside Rollcall "
@@ -409,7 +450,8 @@ EXPORT = Schema("PersonalDataExport", obj({
                     "description": "rosters that invited the caller's address"},
     "audit": {**array(AUDIT_ENTRY), "description": "audit entries about the caller"},
     "mentions": {**array(obj({"table": STRING, "column": STRING, "text": STRING})),
-                 "description": "any other stored text that names the caller"}},
+                 "description": "any other stored text that names the caller"},
+    "leave_requests": {**LEAVE_REQUESTS, "description": "a student's leave requests, with their reasons"}},
     required=("profile", "faces", "records", "history", "sessions", "roster_changes", "invitations", "audit",
               "mentions")))
 
@@ -481,7 +523,12 @@ ATTENDANCE_REPORT = Schema("AttendanceReport", obj({
     "students": array(obj({
         "student_email_id": EMAIL, "name": STRING, "class_name": STRING,
         "held": COUNT, "present": COUNT, "absent": COUNT, "excused": COUNT,
-        "rate": {**nullable(NUMBER), "description": "percent present of the sessions held, one decimal"},
+        "rate": {**nullable(NUMBER), "description": "percent present (late arrivals included) of present + "
+                                                    "absent, one decimal"},
+        "tardy": {**COUNT, "description": "late arrivals (counted in present too)"},
+        "tardy_rate": {**nullable(NUMBER), "description": "percent of present + absent that came late, one decimal"},
+        "categories": {**obj({c: COUNT for c in categories.CATEGORIES}),
+                       "description": "the sessions counted, by Ed-Fi attendance event category"},
         "below_threshold": BOOLEAN}))}))
 
 
@@ -492,9 +539,46 @@ def attendance_report_json(class_name, from_date, to_date, threshold, rows):
             "students": [{"student_email_id": r.email, "name": r.name, "class_name": r.class_name,
                           "held": r.held, "present": r.present, "absent": r.absent, "excused": r.excused,
                           "rate": None if r.rate is None else round(float(r.rate), 1),
+                          "tardy": r.tardy,
+                          "tardy_rate": None if r.tardy_rate is None else round(float(r.tardy_rate), 1),
+                          "categories": {categories.IN_ATTENDANCE: r.present - r.tardy, categories.TARDY: r.tardy,
+                                         categories.EXCUSED_ABSENCE: r.excused,
+                                         categories.UNEXCUSED_ABSENCE: r.absent},
                           "below_threshold": bool(r.below)} for r in rows]}
 HEALTH = Schema("Health", obj({"status": one_of("ok"), "database": one_of("ok"), "models": one_of("loaded"),
                                "blas": {**STRING, "description": "the BLAS dlib's encoder runs on"}}))
+
+
+# -- webhooks ----------------------------------------------------------------------------------
+
+WEBHOOK = Schema("Webhook", obj({
+    "id": INTEGER, "url": STRING, "events": array(one_of(*WEBHOOK_EVENTS)), "create_datetime": DATETIME,
+    "deliveries": {**obj({k: COUNT for k in DELIVERY_STATUSES}), "description": "how many, by outcome"}}))
+WEBHOOK_CREATED = Schema("WebhookCreated", obj({
+    "SUCCESS": STRING, "webhook": WEBHOOK,
+    "secret": {**STRING, "description": "signs every delivery (X-Rollcall-Signature); shown only now"}}))
+WEBHOOK_DELIVERY = Schema("WebhookDelivery", obj({
+    "event_id": STRING, "event_type": one_of(*WEBHOOK_EVENTS), "status": one_of(*DELIVERY_STATUSES),
+    "attempts": COUNT, "create_datetime": DATETIME, "last_attempt_at": nullable(DATETIME),
+    "next_attempt_at": {**nullable(DATETIME), "description": "while pending"},
+    "last_status_code": nullable(INTEGER), "last_error": nullable(STRING), "delivered_at": nullable(DATETIME)}))
+
+
+def webhook_json(hook):
+    counts = dict.fromkeys(DELIVERY_STATUSES, 0)
+    counts.update(webhooks.delivery_counts(hook.id))
+    return {"id": hook.id, "url": hook.url, "events": hook.events.split(","),
+            "create_datetime": local_instant(hook.created_at), "deliveries": counts}
+
+
+def webhook_delivery_json(x):
+    def instant(value):
+        return local_instant(value) if value else None
+    return {"event_id": x.event_id, "event_type": x.event_type, "status": x.status, "attempts": x.attempts,
+            "create_datetime": local_instant(x.created_at), "last_attempt_at": instant(x.last_attempt_at),
+            "next_attempt_at": instant(x.next_attempt_at) if x.status == "pending" else None,
+            "last_status_code": x.last_status_code, "last_error": x.last_error,
+            "delivered_at": instant(x.delivered_at)}
 
 
 # -- the door kiosk ---------------------------------------------------------------------------

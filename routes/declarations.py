@@ -104,6 +104,8 @@ ROSTER_FILE = Field("roster_file", "file", "The roster as a CSV file (columns em
                     "UTF-8 with or without BOM; ',' or ';'), instead of student_email_ids.", required=False)
 REQUIRE_CODE = Field("require_code", "flag", "1: a selfie check-in must carry the room's current presence "
                      "code (get_presence_code).", "0", required=False, max_length=MAX_FLAG)
+ALLOW_REMOTE = Field("allow_remote", "flag", "1: an online class; self check-in is accepted from outside the "
+                     "school's networks (CHECKIN_NETWORKS).", "0", required=False, max_length=MAX_FLAG)
 PRESENCE_CODE = Field("presence_code", description="The 6-digit code shown in the room, when the session "
                       "requires one.", example="123456", required=False, max_length=20)
 REVIEW = Field("review", description="The review's text.", example="Check-in took two seconds.",

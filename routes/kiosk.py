@@ -4,7 +4,7 @@ import routes.declarations as d
 from models import TEACHER
 from routes.common import api_blueprint, endpoint, rules
 from routes.limits import throttles
-from services import kiosk
+from services import kiosk, reports, webhooks
 
 bp = api_blueprint("kiosk")
 
@@ -16,4 +16,7 @@ FRAME = d.IMAGE_FILE.but(description="One camera frame (JPEG or PNG; 640x480 is 
           errors=(404, 409, 429),
           summary="Door kiosk: recognise the largest face among the session's roster and mark it present")
 def kiosk_check_in(fields, teacher):
-    return a.kiosk_json(kiosk.check_in(teacher, fields.slot(), fields.image(), rules(), throttles().kiosk_frames))
+    result = kiosk.check_in(teacher, fields.slot(), fields.image(), rules(), throttles().kiosk_frames)
+    if result.status == kiosk.MARKED:
+        webhooks.emit("attendance.marked", a.records_json([reports.record_row(result.record_id)])[0])
+    return a.kiosk_json(result)

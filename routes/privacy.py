@@ -3,10 +3,10 @@
 from models import STUDENT
 import routes.answers as a
 import routes.declarations as d
-from routes.answers import audit_json, export_json, own_change_json
+from routes.answers import audit_json, export_json, leave_request_json, own_change_json
 from routes.common import api_blueprint, endpoint, rules
 from routes.limits import throttles
-from services import privacy
+from services import leave, privacy
 
 bp = api_blueprint("privacy")
 
@@ -14,7 +14,10 @@ bp = api_blueprint("privacy")
 @endpoint(bp, "/export_my_data", email_field="email_id", takes=(), returns=a.EXPORT,
           summary="Everything Rollcall keeps about the caller, as JSON (face templates excepted)")
 def export_my_data(fields, user):
-    return export_json(user, privacy.export(user))
+    body = export_json(user, privacy.export(user))
+    if user.role == STUDENT:  # their reasons for leave are theirs too
+        body["leave_requests"] = [leave_request_json(r) for r in leave.own_requests(user)]
+    return body
 
 
 @endpoint(bp, "/delete_my_faces", role=STUDENT, takes=(),

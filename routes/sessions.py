@@ -4,21 +4,22 @@ import routes.answers as a
 import routes.declarations as d
 from routes.answers import records_json, roster_change_json, roster_event_json, session_json
 from routes.common import api_blueprint, endpoint, rules, session_or_student
-from routes.limits import throttles
+from routes.limits import client_address, throttles
 from routes.roster_input import roster_emails
-from services import invitations, presence, reports, rosters, sessions
+from services import invitations, presence, reports, rosters, sessions, webhooks
 from services.errors import BadPresenceCode, FaceProblem
 
 bp = api_blueprint("sessions")
 
 
 @endpoint(bp, "/get_create_class", "/create_class", role=TEACHER,
-          takes=(*d.SLOT, d.STUDENT_EMAIL_IDS, d.ROSTER_FILE, d.REQUIRE_CODE),
+          takes=(*d.SLOT, d.STUDENT_EMAIL_IDS, d.ROSTER_FILE, d.REQUIRE_CODE, d.ALLOW_REMOTE),
           returns=a.CLASS_CREATED, errors=(409,), summary="Create a class session and its roster's records")
 def create_class(fields, teacher):
     session, unknown, invited = invitations.create_session(teacher, fields.slot(), roster_emails(fields))
     if fields.flag("require_code"):
         presence.require_code([session])
+    session.allow_remote = fields.flag("allow_remote")
     records = records_json(reports.session_records(session))
     message = f"Class created with {len(records) - len(invited)} students."
     if invited:
@@ -36,7 +37,8 @@ def get_class_attendance(fields, teacher):
 
 @endpoint(bp, "/mark_attendance", role=STUDENT, takes=(*d.SLOT, d.IMAGE_FILE, d.PRESENCE_CODE),
           returns=a.RECORD_CHANGED,
-          errors=(404, 409, 429), summary="Selfie check-in: on the roster, session open now, face matches")
+          errors=(404, 409, 429),
+          summary="Selfie check-in: on the roster, from the school's network, session open now, face matches")
 def mark_attendance(fields, student):
     # Photo after photo, or code after code, to check a friend in: each attempt takes a turn
     # before any code or face is compared, and gives it back unless it was a mismatch.
@@ -45,14 +47,16 @@ def mark_attendance(fields, student):
     mismatched = False
     try:
         record = sessions.check_in(student, fields.slot(), fields.image(), rules(),
-                                   presence_code=fields.text("presence_code"))
+                                   presence_code=fields.text("presence_code"), client_address=client_address())
     except (FaceProblem, BadPresenceCode) as problem:
         mismatched = problem.code in ("face_mismatch", "bad_presence_code")
         raise
     finally:
         if not mismatched:
             mismatches.refund(student.id)
-    return {"SUCCESS": "Attendance marked.", "record": records_json([record])[0]}
+    marked = records_json([record])[0]
+    webhooks.emit("attendance.marked", marked)
+    return {"SUCCESS": "Attendance marked.", "record": marked}
 
 
 SCOPE = d.Field("scope", "choice", "session: this session only; upcoming: this one and every later session "

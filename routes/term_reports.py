@@ -43,6 +43,7 @@ def _attachment(data, name, file_format):
                     headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
 
 
+LAYOUTS = ("grid", "records")
 EXPORT = d.Declaration(
     fields=(d.TOKEN, d.TEACHER_EMAIL_ID.but(required=False, description="A teacher's email address; must be the "
                                             "token's owner."),
@@ -51,7 +52,10 @@ EXPORT = d.Declaration(
             d.Field("format", "choice", "csv (the default) or xlsx.", "csv", required=False,
                     options=exports.FORMATS, max_length=d.MAX_CHOICE),
             d.OPTIONAL_CLASS_NAME.but(description="The class (required of a teacher; a student may leave it out "
-                                      "for all their classes)."), *RANGE),
+                                      "for all their classes)."), *RANGE,
+            d.Field("layout", "choice", "grid (the default): a row per student, a column per session; records: a "
+                    "row per record with its status, late, minutes_late and Ed-Fi category.", "grid",
+                    required=False, options=LAYOUTS, max_length=d.MAX_CHOICE)),
     content={mimetype.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
              for mimetype in exports.MIMETYPES.values()},
     summary="The attendance grid of a term as a file: a teacher's class, or a student's own classes",
@@ -63,18 +67,26 @@ def export_attendance():
     fields = Fields(EXPORT.by_name)
     user = _caller(fields)
     file_format = fields.choice("format") or "csv"
+    layout = fields.choice("layout") or "grid"
     from_date, to_date = _date_range(fields)
     if user.role == TEACHER:
         class_name = fields.text("class_name", required=True)
-        grid = term_reports.grid(rules().timezone, teacher=user, class_name=class_name,
-                                 from_date=from_date, to_date=to_date)
+        whose = {"teacher": user}
         who = class_name
     else:
         class_name = fields.text("class_name")
-        grid = term_reports.grid(rules().timezone, student=user, class_name=class_name,
-                                 from_date=from_date, to_date=to_date)
+        whose = {"student": user}
         who = user.email.split("@")[0] + (f"_{class_name}" if class_name else "")
-    return _attachment(exports.render(grid, file_format), exports.filename(grid, who, file_format), file_format)
+    if layout == "records":
+        made = term_reports.record_list(rules().timezone, class_name=class_name, from_date=from_date,
+                                        to_date=to_date, **whose)
+        data = exports.render_records(made, file_format)
+        who += "_records"
+    else:
+        made = term_reports.grid(rules().timezone, class_name=class_name, from_date=from_date, to_date=to_date,
+                                 **whose)
+        data = exports.render(made, file_format)
+    return _attachment(data, exports.filename(made, who, file_format), file_format)
 
 
 export_attendance.api_declaration = EXPORT

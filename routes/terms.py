@@ -15,14 +15,15 @@ bp = api_blueprint("terms")
           takes=(d.CLASS_NAME, d.WEEKDAYS, d.START_TIME, d.END_TIME, d.FROM_DATE, d.TO_DATE, d.SKIP_DATES,
                  d.STUDENT_EMAIL_IDS.but(description="The roster of every session: email addresses separated by "
                                          "commas (a JSON body may send a list)."),
-                 d.ROSTER_FILE, d.REQUIRE_CODE),
+                 d.ROSTER_FILE, d.REQUIRE_CODE, d.ALLOW_REMOTE),
           returns=a.SCHEDULE_CREATED, errors=(409,),
           summary="Create a term's sessions: the class on these weekdays between two dates")
 def create_schedule(fields, teacher):
     created, existing, unknown = schedules.create_schedule(
         teacher, fields.text("class_name"), schedules.parse_weekdays(fields.text("weekdays")),
         fields.time("start_time"), fields.time("end_time"), fields.date("from_date"), fields.date("to_date"),
-        fields.date_list("skip_dates"), roster_emails(fields), require_code=fields.flag("require_code"))
+        fields.date_list("skip_dates"), roster_emails(fields), require_code=fields.flag("require_code"),
+        allow_remote=fields.flag("allow_remote"))
     message = f"{len(created)} sessions created"
     if existing:
         message += f", {len(existing)} already existed and were left alone"

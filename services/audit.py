@@ -10,9 +10,11 @@ from services import clock
 from services.records import page
 
 
-def record_change(record_id, actor, method, from_status, to_status, distance=None, note=None):
+def record_change(record_id, actor, method, from_status, to_status, distance=None, note=None, late=None):
+    """One change of a record; ``late`` is its late flag afterwards (None unless present)."""
     db.session.add(AttendanceEvent(record_id=record_id, actor_id=actor.id, at=clock.utc_naive(), method=method,
-                                   from_status=from_status, to_status=to_status, distance=distance, note=note))
+                                   from_status=from_status, to_status=to_status, distance=distance, note=note,
+                                   late=late if to_status == "present" else None))
 
 
 def roster_change(session_id, email, actor, action, from_status=None, note=None):

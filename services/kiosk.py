@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models import AttendanceRecord, User, db
 from services import audit, faces, timing
-from services.sessions import check_open, mark_present, teacher_session, templates
+from services.sessions import check_open, lateness, mark_present, teacher_session, templates
 
 # What a frame came to: the page shows a name for the first two, and a plain message otherwise.
 MARKED, ALREADY_MARKED, REVIEW, UNKNOWN, NO_FACE = "marked", "already_marked", "review", "unknown", "no_face"
@@ -19,9 +19,11 @@ STATUSES = (MARKED, ALREADY_MARKED, REVIEW, UNKNOWN, NO_FACE)
 
 @dataclass(frozen=True)
 class KioskResult:
-    """``student`` only when the face was recognised (marked now or before), else None."""
+    """``student`` only when the face was recognised (marked now or before), else None;
+    ``record_id`` the student's record then."""
     status: str
     student: User | None = None
+    record_id: int | None = None
 
 
 def check_in(teacher, slot, frame, rules, frames_limit):
@@ -54,8 +56,9 @@ def check_in(teacher, slot, frame, rules, frames_limit):
         return KioskResult(UNKNOWN)
     with timing.phase("database"):
         student = db.session.get(User, match.candidate)
-        marked_time = mark_present(record_of[student.id], teacher, "kiosk", match.distance)
+        marked_time = mark_present(record_of[student.id], teacher, "kiosk", match.distance,
+                                   lateness(session.starts_at, rules))
         # Audited as a class photo's recognition is, repeats too: each one tells whoever stands at
         # the kiosk that this student is here.
         audit.log("recognition", teacher, student, session.id, match.distance, detail={"method": "kiosk"})
-    return KioskResult(MARKED if marked_time is not None else ALREADY_MARKED, student)
+    return KioskResult(MARKED if marked_time is not None else ALREADY_MARKED, student, record_of[student.id])

@@ -1,6 +1,6 @@
 """The attendance record as every listing shows it: the record joined with its session,
 student and teacher. Shared by the reports and by the answers of the writes."""
-from sqlalchemy import DateTime, Float, Integer, String, cast, literal, null, select
+from sqlalchemy import Boolean, DateTime, Float, Integer, String, cast, false, literal, null, select
 from sqlalchemy.orm import aliased
 
 from models import AttendanceRecord, ClassSession, RosterInvitation, User
@@ -11,7 +11,8 @@ Actor = aliased(User, name="actor")
 
 def _record_columns():
     return (AttendanceRecord.id, AttendanceRecord.status, AttendanceRecord.method, AttendanceRecord.distance,
-            AttendanceRecord.marked_time, AttendanceRecord.created_at)
+            AttendanceRecord.marked_time, AttendanceRecord.created_at, AttendanceRecord.late,
+            AttendanceRecord.minutes_late)
 
 
 def _session_columns():
@@ -40,7 +41,8 @@ def _invitation_columns():
     ``not_enrolled``, never marked."""
     return (cast(null(), Integer).label("id"), literal("not_enrolled", String).label("status"),
             cast(null(), String).label("method"), cast(null(), Float).label("distance"),
-            cast(null(), DateTime).label("marked_time"), RosterInvitation.created_at)
+            cast(null(), DateTime).label("marked_time"), RosterInvitation.created_at,
+            cast(false(), Boolean).label("late"), cast(null(), Integer).label("minutes_late"))
 
 
 def invitation_rows():

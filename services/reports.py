@@ -89,7 +89,8 @@ def _counts(now):
             number_where(status == "present", "present"),
             number_where(or_(status == "absent", and_(unmarked, ended)), "absent"),
             number_where(status == "excused", "excused"),
-            number_where(and_(unmarked, ClassSession.ends_at >= now), "pending"))
+            number_where(and_(unmarked, ClassSession.ends_at >= now), "pending"),
+            number_where(and_(status == "present", AttendanceRecord.late), "late"))
 
 
 def counts_by_session(teacher, tz_name, limit_offset=(None, 0)):

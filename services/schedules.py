@@ -48,9 +48,10 @@ def term_dates(weekdays, from_date, to_date, skip_dates=()):
 
 
 def create_schedule(teacher, class_name, weekdays, start_time, end_time, from_date, to_date,
-                    skip_dates=(), roster_emails=None, require_code=False):
+                    skip_dates=(), roster_emails=None, require_code=False, allow_remote=False):
     """Creates the term's sessions with one unmarked record per known roster student.
 
+    ``allow_remote`` lets the new sessions take self check-ins from outside CHECKIN_NETWORKS.
     ``roster_emails`` None reuses the roster of the teacher's latest session of the class (as
     create_class does). Sessions that already exist (same teacher, class and times) are left
     alone, so the same request twice creates nothing the second time.
@@ -83,7 +84,8 @@ def create_schedule(teacher, class_name, weekdays, start_time, end_time, from_da
         try:
             db.session.execute(insert(ClassSession), [
                 {"teacher_id": teacher.id, "class_name": class_name, "class_date": s.starts_at.date(),
-                 "starts_at": s.starts_at, "ends_at": s.ends_at, "created_at": now} for s in new])
+                 "starts_at": s.starts_at, "ends_at": s.ends_at, "created_at": now, "allow_remote": allow_remote}
+                for s in new])
         except IntegrityError:  # the same term created by a concurrent request
             raise Conflict("Some of these sessions were created meanwhile; send the request again.",
                            code="class_exists") from None

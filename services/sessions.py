@@ -1,7 +1,9 @@
 """Class sessions, their rosters, and selfie check-in."""
+import ipaddress
 import logging
 from datetime import datetime, timedelta
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -139,18 +141,39 @@ def templates(student_ids, face_key, unreadable=None):
     return faces.gallery(opened)
 
 
-def check_in(student, slot, image, rules, presence_code=None):
-    """Selfie check-in: on the roster, session open, unmarked, the presence code if the session
+def within_school(address, networks):
+    """Whether ``address`` (text; an IPv4 address may arrive IPv6-mapped) is in one of ``networks``."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in networks if network.version == ip.version)
+
+
+def check_network(allow_remote, client_address, rules):
+    """Refuses (403 outside_school_network) a self check-in from outside CHECKIN_NETWORKS, unless
+    none are set or the session allows remote check-in. The address is only compared, never kept."""
+    if rules.checkin_networks and not allow_remote and not within_school(client_address, rules.checkin_networks):
+        raise Forbidden("Check in from the school's network: this class does not accept check-ins from "
+                        "elsewhere.", code="outside_school_network")
+
+
+def check_in(student, slot, image, rules, presence_code=None, client_address=None):
+    """Selfie check-in: on the roster, from the school's network (CHECKIN_NETWORKS) unless the
+    session allows remote check-in, session open, unmarked, the presence code if the session
     requires one, and the face verifies.
 
     Returns the marked record as the listings show it.
     """
-    record = db.session.execute(presence.with_secret(record_rows())
+    record = db.session.execute(presence.with_secret(record_rows()).add_columns(ClassSession.allow_remote)
                                 .where(AttendanceRecord.student_id == student.id, *slot.matches())).first()
     if record is None:
         if not _slot_exists(slot):
             raise NotFound("There is no class session with this name, date and time.", code="no_such_class")
         raise Forbidden("You are not on the roster of this class session.", code="not_on_roster")
+    check_network(record.allow_remote, client_address, rules)
     check_open(record, rules)
     if record.status is not None:
         raise Conflict(f"Attendance is already recorded as {record.status}.", code="already_marked")
@@ -162,24 +185,46 @@ def check_in(student, slot, image, rules, presence_code=None):
     distance = faces.verify(probes, known)
     if distance > rules.face_tolerance:
         raise FaceProblem("The face in the selfie does not match your enrolled face.", code="face_mismatch")
-    marked_time = mark_present(record.id, student, "selfie", distance)
+    arrival = lateness(record.starts_at, rules)
+    marked_time = mark_present(record.id, student, "selfie", distance, arrival)
     if marked_time is None:
         raise Conflict("Attendance is already recorded for this class.", code="already_marked")
     return SimpleNamespace(**{**record._asdict(), "status": "present", "method": "selfie",
-                               "distance": distance, "marked_time": marked_time, "presence_secret": None})
+                               "distance": distance, "marked_time": marked_time, "presence_secret": None,
+                               "late": arrival.late, "minutes_late": arrival.minutes_late})
 
 
-def mark_present(record_id, actor, method, distance):
-    """Marks an unmarked record present and returns when; None when it was marked meanwhile.
+class Arrival(NamedTuple):
+    """Whether a check-in came late, and by how many whole minutes after the start."""
+    late: bool = False
+    minutes_late: int | None = None
+
+
+ON_TIME = Arrival()
+
+
+def lateness(starts_at, rules):
+    """A check-in now, for a session starting at ``starts_at`` (school clock): late when more than
+    LATE_AFTER_MINUTES after the start. Minutes are whole ones, counted down."""
+    elapsed = clock.local_naive(rules.timezone) - starts_at
+    if elapsed <= timedelta(minutes=rules.late_after_minutes):
+        return ON_TIME
+    return Arrival(True, int(elapsed.total_seconds() // 60))
+
+
+def mark_present(record_id, actor, method, distance, arrival=ON_TIME):
+    """Marks an unmarked record present (late as ``arrival`` says) and returns when; None when
+    it was marked meanwhile.
 
     The condition sits in the UPDATE itself, so of concurrent markings exactly one wins.
     """
     now = clock.utc_naive()
     marked = db.session.execute(
         update(AttendanceRecord).where(AttendanceRecord.id == record_id, AttendanceRecord.status.is_(None))
-        .values(status="present", method=method, distance=distance, marked_time=now)
+        .values(status="present", method=method, distance=distance, marked_time=now, late=arrival.late,
+                minutes_late=arrival.minutes_late)
         .execution_options(synchronize_session=False))
     if marked.rowcount != 1:
         return None
-    audit.record_change(record_id, actor, method, None, "present", distance)
+    audit.record_change(record_id, actor, method, None, "present", distance, late=arrival.late)
     return now

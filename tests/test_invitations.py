@@ -66,8 +66,8 @@ def test_invited_emails_are_listed_as_not_enrolled_and_never_counted(client, thr
     page = post(client, "get_classes_by_teacher", token, teacher_email_id=email, limit="3", offset="2").get_json()
     assert page == every[2:5]
     counts = post(client, "get_present_absent_classes_by_teacher", token, teacher_email_id=email).get_json()
-    assert counts["Math 101|2026-03-01"] == {"total": 1, "present": 0, "absent": 1, "pending": 0, "excused": 0}
-    assert counts["Math 101|2026-03-02"] == {"total": 1, "present": 0, "absent": 0, "pending": 1, "excused": 0}
+    assert counts["Math 101|2026-03-01"] == {"total": 1, "present": 0, "absent": 1, "pending": 0, "excused": 0, "late": 0}
+    assert counts["Math 101|2026-03-02"] == {"total": 1, "present": 0, "absent": 0, "pending": 1, "excused": 0, "late": 0}
     per_student = post(client, "get_student_class_record", token, teacher_email_id=email).get_json()
     assert list(per_student) == [f"{ROSE}|Math 101"]
     # the dashboard's header cards count the latest class's records: enrolled students only

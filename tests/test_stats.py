@@ -68,7 +68,7 @@ def test_student_counts_treat_open_and_future_sessions_as_pending(client, timeta
     _, student = timetable
     # total is what counts toward attendance (present + absent): the client's cards add up
     assert ask(client, "get_student_stats", student) == {
-        "total": 2, "present": 1, "absent": 1, "pending": 2, "excused": 0}
+        "total": 2, "present": 1, "absent": 1, "pending": 2, "excused": 0, "late": 0}
     latest = ask(client, "get_student_attendance_time_records", student)
     assert [(r["class_date"], r["class_name"], r["marked"]) for r in latest] == [
         ("2026-03-03", "Math 101", 0), ("2026-03-02", "Math 101", 0),
@@ -83,7 +83,7 @@ def test_the_students_cards_add_up_with_an_excused_class(client, timetable):
                    end_time="12:00")
     assert excused.status_code == 200
     stats = ask(client, "get_student_stats", student)
-    assert stats == {"total": 1, "present": 1, "absent": 0, "pending": 2, "excused": 1}
+    assert stats == {"total": 1, "present": 1, "absent": 0, "pending": 2, "excused": 1, "late": 0}
     assert stats["present"] + stats["absent"] == stats["total"]  # "Total Present" + "Total Missed" cards
 
 
@@ -96,15 +96,15 @@ def test_student_stats_accept_the_documented_email_field(client, timetable):
 def test_teacher_counts_per_session_and_per_student(client, timetable):
     teacher, _ = timetable
     assert ask(client, "get_present_absent_classes_by_teacher", teacher) == {
-        "Math 101|2026-03-03": {"total": 1, "present": 0, "absent": 0, "pending": 1, "excused": 0},
-        "Math 101|2026-03-02": {"total": 1, "present": 0, "absent": 0, "pending": 1, "excused": 0},
-        "History|2026-03-01": {"total": 1, "present": 0, "absent": 1, "pending": 0, "excused": 0},
-        "Math 101|2026-03-01": {"total": 2, "present": 1, "absent": 1, "pending": 0, "excused": 0},
+        "Math 101|2026-03-03": {"total": 1, "present": 0, "absent": 0, "pending": 1, "excused": 0, "late": 0},
+        "Math 101|2026-03-02": {"total": 1, "present": 0, "absent": 0, "pending": 1, "excused": 0, "late": 0},
+        "History|2026-03-01": {"total": 1, "present": 0, "absent": 1, "pending": 0, "excused": 0, "late": 0},
+        "Math 101|2026-03-01": {"total": 2, "present": 1, "absent": 1, "pending": 0, "excused": 0, "late": 0},
     }
     assert ask(client, "get_student_class_record", teacher) == {
-        f"{BEE}|Math 101": {"total": 1, "present": 0, "absent": 1, "pending": 0, "excused": 0},
-        f"{OBAMA}|History": {"total": 1, "present": 0, "absent": 1, "pending": 0, "excused": 0},
-        f"{OBAMA}|Math 101": {"total": 3, "present": 1, "absent": 0, "pending": 2, "excused": 0},
+        f"{BEE}|Math 101": {"total": 1, "present": 0, "absent": 1, "pending": 0, "excused": 0, "late": 0},
+        f"{OBAMA}|History": {"total": 1, "present": 0, "absent": 1, "pending": 0, "excused": 0, "late": 0},
+        f"{OBAMA}|Math 101": {"total": 3, "present": 1, "absent": 0, "pending": 2, "excused": 0, "late": 0},
     }
 
 
@@ -172,7 +172,7 @@ def test_a_session_with_only_invited_emails_counts_nobody(client, timetable):
     [invited] = response.get_json()["records"]
     assert invited["student_email_id"] == "nobody@school.test" and invited["status"] == "not_enrolled"
     counts = ask(client, "get_present_absent_classes_by_teacher", (email, token))
-    assert counts["Empty|2026-03-01"] == {"total": 0, "present": 0, "absent": 0, "pending": 0, "excused": 0}
+    assert counts["Empty|2026-03-01"] == {"total": 0, "present": 0, "absent": 0, "pending": 0, "excused": 0, "late": 0}
 
 
 def test_a_listing_carries_names_in_any_script_in_the_record_s_field_order(client, make_user, student, at):
@@ -185,7 +185,7 @@ def test_a_listing_carries_names_in_any_script_in_the_record_s_field_order(clien
     assert (record["teacher_name"], record["class_name"]) == ("Zoë Ñúñez 王", "Français")
     assert list(record) == ["id", "class_name", "student_email_id", "teacher_email_id", "teacher_name",
                             "attendance_marked", "class_date", "start_time", "end_time", "marked_time",
-                            "create_datetime", "status", "method", "distance"]
+                            "create_datetime", "status", "method", "distance", "late", "minutes_late", "category"]
 
 
 @pytest.mark.settings(TIMEZONE="Asia/Kolkata")

@@ -56,10 +56,10 @@ def read_csv(response):
 
 
 EXPECTED = [
-    ["email", "name", *DAYS, "present", "absent", "excused", "rate %"],
-    [BEE, "Bee", "P", "A", "E", "-", "1", "1", "1", "50.0"],
-    [CEE, "'=HYPERLINK(\"http://evil.test\")", "A", "-", "A", "-", "0", "2", "0", "0.0"],
-    [OBAMA, "Barack", "P", "P", "P", "-", "3", "0", "0", "100.0"],
+    ["email", "name", *DAYS, "present", "absent", "excused", "rate %", "late", "tardy rate %"],
+    [BEE, "Bee", "P", "A", "E", "-", "1", "1", "1", "50.0", "0", "0.0"],
+    [CEE, "'=HYPERLINK(\"http://evil.test\")", "A", "-", "A", "-", "0", "2", "0", "0.0", "0", "0.0"],
+    [OBAMA, "Barack", "P", "P", "P", "-", "3", "0", "0", "100.0", "0", "0.0"],
 ]
 
 
@@ -72,9 +72,10 @@ def test_csv_export_has_a_row_per_student_a_column_per_session_and_totals(client
 
 def test_csv_is_the_default_and_a_date_range_picks_the_columns(client, term):
     rows = read_csv(export(client, term, class_name="Math 101", from_date="2026-03-04", to_date="2026-03-09"))
-    assert rows[0] == ["email", "name", DAYS[1], DAYS[2], "present", "absent", "excused", "rate %"]
-    assert rows[1] == [BEE, "Bee", "A", "E", "0", "1", "1", "0.0"]
-    assert rows[3] == [OBAMA, "Barack", "P", "P", "2", "0", "0", "100.0"]
+    assert rows[0] == ["email", "name", DAYS[1], DAYS[2], "present", "absent", "excused", "rate %", "late",
+                       "tardy rate %"]
+    assert rows[1] == [BEE, "Bee", "A", "E", "0", "1", "1", "0.0", "0", "0.0"]
+    assert rows[3] == [OBAMA, "Barack", "P", "P", "2", "0", "0", "100.0", "0", "0.0"]
 
 
 def test_xlsx_export_reads_back_with_frozen_header_and_percentage_rates(client, term):
@@ -85,9 +86,9 @@ def test_xlsx_export_reads_back_with_frozen_header_and_percentage_rates(client, 
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0] == EXPECTED[0]
-    assert values[1] == [BEE, "Bee", "P", "A", "E", "-", 1, 1, 1, 0.5]
+    assert values[1] == [BEE, "Bee", "P", "A", "E", "-", 1, 1, 1, 0.5, 0, 0]
     assert values[2][1] == "=HYPERLINK(\"http://evil.test\")" and sheet["B3"].data_type == "s"
-    assert values[3] == [OBAMA, "Barack", "P", "P", "P", "-", 3, 0, 0, 1]
+    assert values[3] == [OBAMA, "Barack", "P", "P", "P", "-", 3, 0, 0, 1, 0, 0]
     assert sheet.freeze_panes == "C2"
     assert sheet["J2"].number_format == "0.0%" and sheet["A1"].font.bold
 
@@ -98,7 +99,7 @@ def test_a_student_exports_only_their_own_records(client, term, student):
     email, token = student
     book = openpyxl.load_workbook(io.BytesIO(post(client, "export_attendance", token, email_id=email,
                                                   format="xlsx").data))
-    assert [c.value for c in book.active[2]] == [OBAMA, "Barack", "P", "P", "P", "-", 3, 0, 0, 1]
+    assert [c.value for c in book.active[2]] == [OBAMA, "Barack", "P", "P", "P", "-", 3, 0, 0, 1, 0, 0]
 
 
 def test_export_errors(client, term, student):
@@ -162,9 +163,10 @@ def test_school_wide_below_threshold_command(app, client, term):
                  end_time="11:00")
     output = app.test_cli_runner().invoke(args=["reports", "below-threshold"]).output
     assert list(csv.reader(io.StringIO(output))) == [
-        ["email", "name", "class_name", "teacher_email", "held", "present", "absent", "excused", "rate %"],
-        [CEE, "'=HYPERLINK(\"http://evil.test\")", "Math 101", "teacher@school.test", "2", "0", "2", "0", "0.0"],
-        [OBAMA, "Barack", "History", "teacher@school.test", "1", "0", "1", "0", "0.0"],
-        [BEE, "Bee", "Math 101", "teacher@school.test", "3", "1", "1", "1", "50.0"]]
+        ["email", "name", "class_name", "teacher_email", "held", "present", "absent", "excused", "rate %", "late",
+         "tardy rate %"],
+        [CEE, "'=HYPERLINK(\"http://evil.test\")", "Math 101", "teacher@school.test", "2", "0", "2", "0", "0.0", "0", "0.0"],
+        [OBAMA, "Barack", "History", "teacher@school.test", "1", "0", "1", "0", "0.0", "0", "0.0"],
+        [BEE, "Bee", "Math 101", "teacher@school.test", "3", "1", "1", "1", "50.0", "0", "0.0"]]
     since = app.test_cli_runner().invoke(args=["reports", "below-threshold", "--from-date", "2026-03-04"]).output
     assert [row[0] for row in csv.reader(io.StringIO(since))][1:] == [BEE, CEE]  # both 0.0 since the 4th

@@ -77,7 +77,7 @@ def test_the_sign_in_page_opens_each_roles_pages(page, make_user, it):
     page.get_by_role("alert").filter(has_text="Wrong email or password.").wait_for()
 
     sign_in_as(page, "obama@school.test", STUDENT)
-    assert nav_links(page) == ["My attendance", "Check in", "My faces", "My data"]
+    assert nav_links(page) == ["My attendance", "Check in", "Leave", "My faces", "My data"]
     page.goto("/#/today")  # a teacher's page is not a student's: back to the student's first page
     page.get_by_role("heading", name="My attendance").wait_for()
     assert "#/mine" in page.url
@@ -85,7 +85,7 @@ def test_the_sign_in_page_opens_each_roles_pages(page, make_user, it):
     assert page.get_by_role("radio", name="Student").is_checked()  # the last role, remembered
 
     sign_in_as(page, "it@school.test", ADMIN)
-    assert nav_links(page) == ["Accounts", "Audit log", "Settings"]
+    assert nav_links(page) == ["Accounts", "Audit log", "Webhooks", "Settings"]
     sign_out(page)
     sign_in_as(page, "teacher@school.test", TEACHER)
     assert nav_links(page) == ["Today", "The term"]
@@ -335,7 +335,67 @@ def test_the_settings_page_shows_the_day_to_day_settings_read_only(page, it):
     look(page, "admin-settings")
 
 
+@pytest.mark.settings(WEBHOOK_ALLOW_PRIVATE=True)
+def test_an_admin_adds_a_webhook_sees_its_secret_once_and_removes_it(page, it):
+    sign_in_as(page, "it@school.test", ADMIN)
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_text("No webhook yet.").wait_for()
+    page.get_by_label("Address Rollcall posts each event to").fill("ftp://127.0.0.1/hook")
+    page.get_by_label(re.compile("^attendance.marked")).check()
+    page.get_by_role("button", name="Add the webhook").click()
+    page.get_by_role("alert").filter(has_text=re.compile("http")).wait_for()
+    page.get_by_label("Address Rollcall posts each event to").fill("http://127.0.0.1:9/rollcall-events")
+    page.get_by_role("button", name="Add the webhook").click()
+    shown = page.get_by_role("status").filter(has_text="Secret:")
+    shown.wait_for()
+    assert re.search(r"Secret: [0-9a-f]{64}", shown.inner_text())
+    hooks = page.get_by_role("list", name="Webhooks")
+    assert "attendance.marked" in hooks.inner_text() and "Delivered 0, waiting 0, failed 0." in hooks.inner_text()
+    look(page, "admin-webhooks")
+    hooks.get_by_role("button", name="Deliveries: http://127.0.0.1:9/rollcall-events").click()
+    page.get_by_text("Nothing sent yet.").wait_for()
+    hooks.get_by_role("button", name="Remove: http://127.0.0.1:9/rollcall-events").click()
+    page.get_by_role("button", name="Remove http://127.0.0.1:9/rollcall-events").click()
+    page.get_by_role("status").filter(has_text="Webhook removed.").wait_for()
+    page.get_by_text("No webhook yet.").wait_for()
+
+
 # -- the student ---------------------------------------------------------------------------------
+
+
+def test_a_student_asks_for_leave_and_reads_the_teachers_answer(page, make_user):
+    make_user("obama@school.test", name="Barack")
+    make_user("teacher@school.test", TEACHER, name="Ms Teacher")
+    make_session("teacher@school.test", ["obama@school.test"], starts=NOON - timedelta(days=1), name="Biology")
+    make_session("teacher@school.test", ["obama@school.test"], starts=NOON + timedelta(days=3), name="History")
+    sign_in_as(page, "obama@school.test", STUDENT)
+    page.get_by_role("link", name="Leave").click()
+    page.get_by_text("No request yet.").wait_for()
+    assert "Biology" in page.get_by_label("Which class?").inner_text()
+    page.get_by_label("Why").fill("I was ill.")
+    page.get_by_role("button", name="Send the request").click()
+    page.get_by_role("status").filter(has_text="Your request was sent to the teacher.").wait_for()
+    mine = page.get_by_role("list", name="My leave requests")
+    assert "Waiting for the teacher" in mine.inner_text() and "I was ill." in mine.inner_text()
+
+    page.get_by_label("Which class?").select_option(label="Another class (type its date and times)")
+    page.get_by_label("Class name").fill("History")
+    page.get_by_label("Date").fill("2026-03-05")
+    page.get_by_label("Starts at (school time)").fill("12:00")
+    page.get_by_label("Ends at (school time)").fill("13:00")
+    page.get_by_label("Why").fill("Dentist appointment.")
+    page.get_by_role("button", name="Send the request").click()
+    mine.get_by_text(re.compile("Dentist appointment")).wait_for()
+    look(page, "student-leave")
+
+    from services import leave
+    request = leave.own_requests(user("obama@school.test", STUDENT), (None, 0))
+    biology = next(r for r in request if r.class_name == "Biology")
+    leave.decide(user("teacher@school.test", TEACHER), biology.id, "approve", "Get well soon.")
+    db.session.commit()
+    page.reload()
+    mine.get_by_text("Approved: excused").wait_for()
+    assert "Get well soon." in mine.inner_text()
 
 
 def test_a_student_sees_attendance_by_class_with_counts_records_and_a_chart(page, make_user):

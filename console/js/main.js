@@ -20,6 +20,8 @@ const LATER = {
   checkin: [["student"], () => import("./pages/checkin.js")],
   faces: [["student"], () => import("./pages/faces.js")],
   mydata: [["student"], () => import("./pages/mydata.js")],
+  webhooks: [["admin"], () => import("./pages/webhooks.js")],
+  leave: [["student"], () => import("./pages/leave.js")],
   signup: [[], () => import("./pages/signup.js")],
 };
 const PUBLIC = ["signin", "signup"]; // the pages for someone not signed in

@@ -20,6 +20,7 @@ const HEADLINES = {
   no_face: "No face was found in the picture.",
   multiple_faces: "More than one face is in the picture.",
   unreadable_image: "The picture could not be read.",
+  outside_school_network: "Check-in works only from the school's network.",
 };
 const ADVICE = {
   face_mismatch: "Face the camera in good light, without a cap or sunglasses, and try again.",
@@ -95,7 +96,8 @@ export function render(view, params) {
       const at = answer.record.marked_time ? answer.record.marked_time.slice(11, 16) : "";
       form.hidden = true; // checked in: the camera is no longer needed
       if (stream) stream.getTracks().forEach((t) => t.stop());
-      say(`You are marked present in ${slot.class_name}.`, at ? `Checked in at ${at}.` : "", "success");
+      const late = answer.record.late ? ` That is ${answer.record.minutes_late || "some"} minutes after the start: late.` : "";
+      say(`You are marked present in ${slot.class_name}.`, (at ? `Checked in at ${at}.` : "") + late, "success");
     } catch (error) {
       const headline = HEADLINES[error.code] || "Not checked in.";
       const extra = error.code === "no_face_enrolled" ? h("a", { href: "#/faces" }, " Add your face") : null;

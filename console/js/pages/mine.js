@@ -117,6 +117,7 @@ function classCard(c) {
       : h("li", {}, "Nothing over yet."), latest.map((r) => h("li", {},
       h("span", {}, dayLabel(r.class_date), r.start_time ? ` ${r.start_time}` : ""),
       h("span", { className: `badge ${r.status}` }, STATUS_LABEL[r.status]),
+      r.late ? h("span", { className: "badge needs_review" }, r.minutes_late ? `${r.minutes_late} min late` : "late") : null,
       r.method ? h("span", { className: "hint" }, METHOD_LABEL[r.method] || r.method) : null))));
 }
 

@@ -413,11 +413,11 @@ def test_a_student_sees_attendance_by_class_with_counts_records_and_a_chart(page
     db.session.commit()
     make_session("teacher@school.test", ["obama@school.test"], starts=START, name="Art")  # running now
     sign_in_as(page, "obama@school.test", STUDENT)
-    page.get_by_text("60% present: 3 present, 2 absent, 1 excused.").wait_for()
+    page.get_by_text("60% present: 3 present, 2 absent, 1 excused.").wait_for()  # History today: over, unmarked
     art = page.get_by_role("list", name="My classes").get_by_role("listitem").filter(
         has=page.get_by_role("heading", name="Art"))
     assert "No class over yet" in art.first.inner_text() and "Nothing over yet." in art.first.inner_text()
-    page.get_by_role("link", name="Check in").nth(1).wait_for()  # "Art is running now. Check in"  # History today: over, unmarked
+    page.get_by_role("link", name="Check in").nth(1).wait_for()  # "Art is running now. Check in"
     biology = page.get_by_role("list", name="My classes").get_by_role("listitem").filter(
         has=page.get_by_role("heading", name="Biology"))
     assert "67% present" in biology.first.inner_text()

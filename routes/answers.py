@@ -165,8 +165,10 @@ def settings_json(app_config):
     """Every declared setting with its effective value, masked as `flask config show` masks it."""
     import config
 
-    def plain(value):
-        return list(value) if isinstance(value, (tuple, list)) else value
+    def plain(value):  # JSON's own types; anything else (a network, a path) as its text
+        if isinstance(value, (tuple, list)):
+            return [plain(item) for item in value]
+        return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
     return {"settings": [{"name": s.name, "config_key": s.config_key,
                           "value": plain(config.shown(s.config_key, app_config.get(s.config_key))),

@@ -163,7 +163,7 @@ def test_users_commands(app, client):
 
 
 @pytest.mark.settings(TEACHER_SIGNUP="closed", LOW_ATTENDANCE_THRESHOLD=60.0, FACE_RETENTION_DAYS=30,
-                      SECRET_KEY="a-secret-nobody-may-read")
+                      SECRET_KEY="a-secret-nobody-may-read", CHECKIN_NETWORKS=("10.0.0.0/8", "192.168.1.0/24"))
 def test_an_admin_reads_the_schools_settings_with_the_secrets_masked(client, it, app):
     answer = admin_call(client, it, "admin_get_settings")
     assert answer.status_code == 200
@@ -173,6 +173,7 @@ def test_an_admin_reads_the_schools_settings_with_the_secrets_masked(client, it,
     retention = settings["FACE_RETENTION_DAYS"]
     assert retention["value"] == 30 and "privacy purge" in retention["meaning"]
     assert settings["ERASE_ATTENDANCE"]["value"] is False
+    assert settings["CHECKIN_NETWORKS"]["value"] == ["10.0.0.0/8", "192.168.1.0/24"]
     for secret in ("SECRET_KEY", "FACE_KEY"):
         assert settings[secret]["value"] == "********"
     text = answer.get_data(as_text=True)

@@ -378,7 +378,7 @@ def test_a_student_asks_for_leave_and_reads_the_teachers_answer(page, make_user)
     mine = page.get_by_role("list", name="My leave requests")
     assert "Waiting for the teacher" in mine.inner_text() and "I was ill." in mine.inner_text()
 
-    page.get_by_label("Which class?").select_option(label="Another class (type its date and times)")
+    page.get_by_label("Which class?").select_option(label="Another class (type it in)")
     page.get_by_label("Class name").fill("History")
     page.get_by_label("Date").fill("2026-03-05")
     page.get_by_label("Starts at (school time)").fill("12:00")

@@ -83,7 +83,7 @@ export function render(view) {
     api.call("get_student_class_attd_stat")]).then(([pending, missed, latest]) => {
     sessions = [...pending, ...missed].map(fromRecord);
     replace(which, sessions.map((s) => h("option", { value: key(s) }, describe(s))),
-      h("option", { value: ANOTHER }, "Another class (type its date and times)"));
+      h("option", { value: ANOTHER }, "Another class (type it in)"));
     replace(classNames, [...new Set(latest.map((r) => r.class_name))].map((value) => h("option", { value })));
     another.hidden = which.value !== ANOTHER;
   }).catch((error) => showAlert(problem, error.message));

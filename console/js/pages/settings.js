@@ -21,6 +21,8 @@ const DAILY = [
   ["FACE_RETENTION_DAYS", "Face retention", (v) => (v > 0 ? `Faces of students unseen for ${v} days are erased` : "Faces are kept until erased")],
   ["ERASE_ATTENDANCE", "Erasing a student", (v) => (v ? "Deletes their attendance records" : "Keeps their attendance records, pseudonymised")],
   ["CHECKIN_GRACE_MINUTES", "Selfie check-in opens", (v) => `${v} minutes before a class starts`],
+  ["LATE_AFTER_MINUTES", "Late", (v) => `A check-in more than ${v} minutes after the start is marked late`],
+  ["CHECKIN_NETWORKS", "Where students check in from", (v) => (v && v.length ? `Only from ${[].concat(v).join(", ")}` : "Anywhere")],
   ["TIMEZONE", "The school's clock", (v) => v],
   ["TOKEN_TTL", "A sign-in lasts", (v) => `${Math.round(v / 86400)} days`],
 ];

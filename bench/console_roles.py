@@ -70,9 +70,11 @@ def main():
         pages = {"create an account": (nobody, "/#/signup", "#view form"),
                  "accounts": (admin, "/#/admin", ".account-card"),
                  "audit log": (admin, "/#/audit", "table.audit tbody tr"),
+                 "webhooks": (admin, "/#/webhooks", "ul.accounts li"),
                  "settings": (admin, "/#/settings", ".setting"),
                  "my attendance": (student, "/#/mine", ".class-card"),
                  "check in": (student, "/#/checkin", "input[name=session]"),
+                 "leave": (student, "/#/leave", "ul.records li"),
                  "my faces": (student, "/#/faces", ".enrolled li"),
                  "my data": (student, "/#/mydata", ".records li")}
         paints = {}

@@ -18,13 +18,13 @@ export function render(view) {
   const problem = alertBox();
   const notice = h("div", { className: "alert success", role: "status", tabindex: -1, hidden: true });
   const list = h("ul", { className: "accounts", "aria-label": "Webhooks" });
-  const url = h("input", { type: "url", name: "url", autocomplete: "off", placeholder: "https://sis.school.test/rollcall-events" });
+  const url = h("input", { type: "url", name: "url", autocomplete: "off" });
   const boxes = Object.entries(EVENTS).map(([value, words]) => h("label", { className: "check" },
     h("input", { type: "checkbox", name: "events", value }), `${value}: ${words}`));
   const add = h("button", { type: "submit", className: "primary" }, "Add the webhook");
   const formProblem = alertBox();
   const form = h("form", { className: "card", novalidate: true }, h("h2", {}, "Add a webhook"),
-    field("Address Rollcall posts each event to", url),
+    field("Address Rollcall posts each event to", url, "The full web address (http or https) the other system gave you."),
     h("fieldset", {}, h("legend", {}, "Events"), h("div", { className: "stack" }, boxes)),
     formProblem, add);
   view.append(h("h1", {}, "Webhooks"),

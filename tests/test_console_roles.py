@@ -125,7 +125,9 @@ def test_sign_up_says_what_is_missing_and_the_servers_refusal(page):
 @pytest.mark.face
 def test_a_teacher_signs_up_an_admin_approves_and_the_teacher_signs_in(page, it):
     sign_up(page, TEACHER, "New Teacher", "new@school.test", photo="biden.jpg")
-    page.get_by_role("heading", name="Your account is waiting for approval").wait_for(timeout=60000)
+    waiting = page.get_by_role("heading", name="Your account is waiting for approval")
+    waiting.or_(page.get_by_role("alert")).first.wait_for(timeout=90000)  # the face model may load first
+    assert waiting.is_visible(), page.get_by_role("alert").all_inner_texts()
     assert user("new@school.test", TEACHER).status == "pending_approval"
     sign_in_as(page, "it@school.test", ADMIN)
     waiting = page.get_by_role("list", name="Teachers waiting for approval")
@@ -139,7 +141,9 @@ def test_a_teacher_signs_up_an_admin_approves_and_the_teacher_signs_in(page, it)
 @pytest.mark.face
 def test_a_student_signs_up_with_a_photo_and_sees_their_attendance(page):
     sign_up(page, STUDENT, "Barack", "obama@school.test", photo="obama.jpg")
-    page.get_by_role("heading", name="My attendance").wait_for(timeout=60000)
+    attendance = page.get_by_role("heading", name="My attendance")
+    attendance.or_(page.get_by_role("alert")).first.wait_for(timeout=90000)  # the face model may load first
+    assert attendance.is_visible(), page.get_by_role("alert").all_inner_texts()
     page.get_by_text("Signed in as Barack.").wait_for()
     db.session.expire_all()
     student = user("obama@school.test", STUDENT)

@@ -16,6 +16,9 @@ export function remember(email, name, token, role = "teacher") {
   localStorage.setItem(KEY, JSON.stringify({ email, name, token, role }));
 }
 
+// The role last signed in with on this device, offered first on the sign-in page.
+export const LAST_ROLE_KEY = "rollcall.role";
+
 // Each role's first page.
 export const HOME = { teacher: "today", admin: "admin", student: "mine" };
 

@@ -5,7 +5,7 @@ import { alertBox, field, h, showAlert } from "../dom.js";
 
 export const title = "Sign in";
 
-const ROLE_KEY = "rollcall.role";
+const ROLE_KEY = auth.LAST_ROLE_KEY;
 // Each role signs in at its own endpoint (an email may hold accounts of two roles).
 const ROLES = {
   teacher: { label: "Teacher", login: "login_teacher" },

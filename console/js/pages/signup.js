@@ -80,12 +80,12 @@ export function render(view) {
       if (stream) stream.getTracks().forEach((t) => t.stop());
       if (answer.token) {
         const signedInAs = auth.ROLE_OF_TYPE[answer.user_type] || role;
-        localStorage.setItem("rollcall.role", signedInAs);
+        localStorage.setItem(auth.LAST_ROLE_KEY, signedInAs);
         auth.remember(answer.email_id, answer.name, answer.token, signedInAs);
         location.hash = `#/${auth.HOME[signedInAs]}`;
         return;
       }
-      localStorage.setItem("rollcall.role", role);
+      localStorage.setItem(auth.LAST_ROLE_KEY, role);
       replace(view, h("div", { className: "card narrow" },
         h("h1", { tabindex: -1 }, "Your account is waiting for approval"),
         h("p", { role: "status" }, answer.SUCCESS),

@@ -97,7 +97,9 @@ def slot_json(class_name, class_date, starts_at, ends_at):
 
 PROFILE_FIELDS = {"email_id": EMAIL, "name": STRING, "user_type": USER_TYPE,
                   "faces_enrolled": COUNT, "create_datetime": DATETIME}
-PROFILE = Schema("Profile", obj(PROFILE_FIELDS))
+PROFILE = Schema("Profile", obj({**PROFILE_FIELDS, "email_proof_pending": {
+    **BOOLEAN, "description": "only when true: the student's address awaits proof (VERIFY_INVITED_EMAILS); until "
+    "then no roster takes them in (request_email_code, submit_email_code)"}}, required=PROFILE_FIELDS))
 LOGIN = Schema("ProfileWithToken", obj({**PROFILE_FIELDS, "token": {**STRING, "description": "send it as "
                                         "`Authorization: Bearer <token>` (or the `token` field)"},
                                         "token_expires_at": DATETIME}))
@@ -119,6 +121,8 @@ def profile_json(user, token=None, expires_at=None):
             "status": user.status}
     if user.role == STUDENT:  # whose records these are, so an unexpected one can be disputed
         body["teachers"] = teachers_json(user)
+        if user.claim_pending:  # VERIFY_INVITED_EMAILS: the rosters that invited them wait for proof
+            body["email_proof_pending"] = True
     if token:
         body.update(token=token, token_expires_at=local_instant(expires_at))
     return body
@@ -575,3 +579,13 @@ def kiosk_json(result):
     student = result.student
     return {"status": result.status, "student_email_id": student.email if student else None,
             "name": student.name if student else None}
+
+
+# -- invitations claimed with proof, and guardians ---------------------------------------------
+
+EMAIL_PROVEN = Schema("EmailProven", obj({
+    "SUCCESS": STRING, "student_email_id": EMAIL,
+    "sessions_joined": {**COUNT, "description": "roster sessions (not ended yet) the student joined now"}}))
+GUARDIAN = Schema("Guardian", obj({
+    "SUCCESS": STRING,
+    "guardian_email": {**nullable(EMAIL), "description": "gets the weekly low-attendance notice too; null: none"}}))

@@ -57,14 +57,15 @@ def server(smtp_url):
     return SimpleNamespace(host=parts.hostname, port=port, mode=mode, user=user, password=password)
 
 
-def send_now(smtp_url, sender, recipient, subject, body, tls_context=None):
-    """Sends one mail; raises smtplib.SMTPException or OSError when it was not accepted."""
+def send_now(smtp_url, sender, recipient, subject, body):
+    """Sends one mail; raises smtplib.SMTPException or OSError when it was not accepted. TLS
+    checks the server's certificate and name against the system's CAs (SSL_CERT_FILE)."""
     target = server(smtp_url)
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, recipient, subject
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
     message.set_content(body)
-    context = tls_context or ssl.create_default_context()
+    context = ssl.create_default_context()
     if target.mode == "tls":
         connection = smtplib.SMTP_SSL(target.host, target.port, timeout=TIMEOUT_SECONDS, context=context)
     else:
@@ -160,8 +161,7 @@ def send_due(config, limit=BATCH):
                 continue
         db.session.commit()  # no transaction stays open while the server answers
         try:
-            send_now(config["SMTP_URL"], config["MAIL_FROM"], recipient, subject, body,
-                     config.get("MAIL_TLS_CONTEXT"))
+            send_now(config["SMTP_URL"], config["MAIL_FROM"], recipient, subject, body)
             error = None
         except (smtplib.SMTPException, OSError, socket.timeout, UnicodeError) as exc:
             error = f"{type(exc).__name__}: {exc}"

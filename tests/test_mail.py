@@ -244,3 +244,24 @@ def test_starttls_with_a_login_checks_the_certificate(tmp_path, monkeypatch):
         assert logins == [(b"rollcall", b"s3cret")] and len(server.inbox.to(OBAMA)) == 1
     finally:
         server.stop()
+
+
+def test_the_web_process_sender_queues_the_week_once_and_sends(app, client, teacher, make_user, at, smtp):
+    at(NOON)
+    make_user(OBAMA, name="Barack")
+    create_class(client, teacher, start=START - timedelta(days=1))
+    sender = mail._Sender(app)
+    sender()
+    assert len(smtp.inbox.to(OBAMA)) == 1
+    at(NOON + timedelta(hours=2))  # the next hourly look finds this week's notice queued already
+    sender()
+    assert len(smtp.inbox.to(OBAMA)) == 1 and count(MailMessage) == 1
+
+
+def test_a_roster_files_guardian_column_is_never_taken_for_the_students():
+    from services import roster_files
+    lines = roster_files.parse_csv(f"Parent e-mail;Student email;Name\n{GUARDIAN.upper()};{OBAMA};Barack\n"
+                                   f";{ROSE};Rose\n".encode())
+    assert [(line.email, line.name, line.guardian_email) for line in lines] == [
+        (OBAMA, "Barack", GUARDIAN), (ROSE, "Rose", None)]
+    assert roster_files.guardians(lines) == [(OBAMA, GUARDIAN)]

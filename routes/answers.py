@@ -8,10 +8,11 @@ import functools
 import json
 import operator
 
-from models import DELIVERY_STATUSES, LEAVE_STATUSES, METHODS, STATUSES, STUDENT, USER_STATUSES, WEBHOOK_EVENTS
+from models import (DELIVERY_STATUSES, LEAVE_STATUSES, MAIL_KINDS, MAIL_STATUSES, METHODS, STATUSES, STUDENT,
+                    USER_STATUSES, WEBHOOK_EVENTS)
 from routes.common import rules
 from routes.declarations import STUDENT_EMAIL
-from services import accounts, categories, clock, kiosk, presence, webhooks
+from services import accounts, categories, clock, kiosk, mail, presence, webhooks
 
 # -- schema building blocks -----------------------------------------------------------------
 
@@ -97,12 +98,14 @@ def slot_json(class_name, class_date, starts_at, ends_at):
 
 PROFILE_FIELDS = {"email_id": EMAIL, "name": STRING, "user_type": USER_TYPE,
                   "faces_enrolled": COUNT, "create_datetime": DATETIME}
-PROFILE = Schema("Profile", obj({**PROFILE_FIELDS, "email_proof_pending": {
+PROOF_PENDING = {"email_proof_pending": {
     **BOOLEAN, "description": "only when true: the student's address awaits proof (VERIFY_INVITED_EMAILS); until "
-    "then no roster takes them in (request_email_code, submit_email_code)"}}, required=PROFILE_FIELDS))
+    "then no roster takes them in (request_email_code, submit_email_code)"}}
+PROFILE = Schema("Profile", obj({**PROFILE_FIELDS, **PROOF_PENDING}, required=PROFILE_FIELDS))
 LOGIN = Schema("ProfileWithToken", obj({**PROFILE_FIELDS, "token": {**STRING, "description": "send it as "
                                         "`Authorization: Bearer <token>` (or the `token` field)"},
-                                        "token_expires_at": DATETIME}))
+                                        "token_expires_at": DATETIME, **PROOF_PENDING},
+                                       required=(*PROFILE_FIELDS, "token", "token_expires_at")))
 # TEACHER_SIGNUP=approval: a teacher account an administrator must approve gets no token yet
 AWAITING_APPROVAL = Schema("AwaitingApproval", obj({"SUCCESS": STRING, **PROFILE_FIELDS}))
 REGISTERED = {"anyOf": [LOGIN, AWAITING_APPROVAL]}
@@ -433,7 +436,12 @@ EXPORT = Schema("PersonalDataExport", obj({
     "audit": {**array(AUDIT_ENTRY), "description": "audit entries about the caller"},
     "mentions": {**array(obj({"table": STRING, "column": STRING, "text": STRING})),
                  "description": "any other stored text that names the caller"},
-    "leave_requests": {**LEAVE_REQUESTS, "description": "a student's leave requests, with their reasons"}},
+    "leave_requests": {**LEAVE_REQUESTS, "description": "a student's leave requests, with their reasons"},
+    "guardian_email": {**nullable(EMAIL), "description": "a student's guardian, told of low attendance"},
+    "mail": {**array(obj({"kind": one_of(*MAIL_KINDS), "recipient": EMAIL, "subject": STRING,
+                          "status": one_of(*MAIL_STATUSES), "create_datetime": DATETIME,
+                          "sent_at": nullable(DATETIME)})),
+             "description": "mail about a student, sent or waiting"}},
     required=("profile", "faces", "records", "history", "sessions", "roster_changes", "invitations", "audit",
               "mentions")))
 
@@ -463,6 +471,10 @@ def export_json(user, data):
     }
     if user.role == STUDENT:
         body["teachers"] = teachers_json(user)
+        body["guardian_email"] = mail.guardian_of(user.email)
+        body["mail"] = [{"kind": m.kind, "recipient": m.recipient, "subject": m.subject, "status": m.status,
+                         "create_datetime": local_instant(m.created_at),
+                         "sent_at": local_instant(m.sent_at) if m.sent_at else None} for m in mail.about(user)]
     return body
 
 

@@ -210,6 +210,12 @@ def forget_user(user):
     db.session.execute(delete(GuardianContact).where(GuardianContact.student_email == user.email))
 
 
+def about(user):
+    """The mail about ``user``, newest first (their export)."""
+    return db.session.scalars(select(MailMessage).where(MailMessage.user_id == user.id)
+                              .order_by(MailMessage.id.desc())).all()
+
+
 def guardian_of(student_email):
     return db.session.scalar(select(GuardianContact.guardian_email)
                              .where(GuardianContact.student_email == student_email))

@@ -2,6 +2,7 @@
 rosters that invited their address only after proving it, by a code mailed to it (through a real
 SMTP server) or by the inviting teacher or an administrator confirming. Codes are stored only as
 HMACs, expire, and allow a few guesses; a refused request writes nothing but the guess it counts."""
+import io
 import re
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from models import TEACHER, AttendanceRecord, AuditEntry, EmailClaim, MailMessage, RosterInvitation, User, db
 from services import claim_codes, claims
-from tests.helpers import NOON, START, assert_error, create_class, post
+from tests.helpers import NOON, PASSWORD, START, assert_error, create_class, fixture_bytes, post
 from tests.test_invitations import ROSE, enroll_without_model, register, roster  # noqa: F401 (a fixture)
 from tests.test_mail import SmtpServer, run
 from tests.test_privacy import rows_holding
@@ -68,7 +69,10 @@ def profile(client, kit):
 
 @VERIFY
 def test_an_invited_address_joins_its_rosters_only_with_the_mailed_code(app, client, invited, smtp):
-    kit = register(client, KIT)
+    registered = post(client, "register_student", email_id=KIT, name="kit", passwd_hash=PASSWORD,
+                      image_file=(io.BytesIO(fixture_bytes("kit_harington.jpg")), "kit.jpg")).get_json()
+    assert registered["email_proof_pending"] is True
+    kit = KIT, registered["token"]
     assert kit_records() == 0 and count(RosterInvitation, RosterInvitation.email == KIT) == 2
     assert roster(client, invited, START)[KIT]["status"] == "not_enrolled"  # still an invitation
     assert profile(client, kit)["email_proof_pending"] is True
@@ -182,6 +186,9 @@ def test_erasing_a_student_leaves_no_claim_mail_or_guardian_behind(app, client, 
     call(client, kit, "set_guardian_email", guardian_email="mum@home.test")
     run(app, "mail", "send")
     assert rows_holding(KIT, "mum@home.test")
+    exported = post(client, "export_my_data", kit[1], email_id=KIT).get_json()
+    assert exported["guardian_email"] == "mum@home.test"
+    assert [(m["kind"], m["recipient"], m["status"]) for m in exported["mail"]] == [("claim_code", KIT, "sent")]
     erased = post(client, "delete_my_account", kit[1], email_id=KIT, passwd_hash="5f4dcc3b5aa765d61d8327deb882cf99")
     assert erased.status_code == 200, erased.get_json()
     assert rows_holding(KIT, "mum@home.test") == []

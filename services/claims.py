@@ -12,6 +12,7 @@ import hmac
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from models import ADMIN, STUDENT, ClassSession, EmailClaim, RosterInvitation, User, db
 from services import audit, clock, invitations, mail
@@ -59,7 +60,12 @@ def request_code(student, rules):
         wait = int((claim.requested_at + RESEND_AFTER - now).total_seconds()) + 1
         raise TooManyAttempts(f"A code was asked for a moment ago; ask again in {wait} s.", code="code_requested")
     if claim is None:
-        db.session.add(EmailClaim(user_id=student.id, requested_at=now))
+        try:
+            with db.session.begin_nested():  # a parallel first request may insert it meanwhile
+                db.session.add(EmailClaim(user_id=student.id, requested_at=now))
+        except IntegrityError:
+            raise TooManyAttempts("A code was asked for a moment ago; ask again in a minute.",
+                                  code="code_requested") from None
     else:
         claim.requested_at = now
     if not mail.pending_for(student.id, "claim_code"):

@@ -204,10 +204,12 @@ def remember_guardians(pairs):
 
 
 def forget_user(user):
-    """Erasure: every mail about the person (sent or not) and their guardian's address go."""
+    """Erasure: every mail about the person (sent or not) and, for a student, their guardian's
+    address go (a teacher account may share the address of a student account, which keeps it)."""
     db.session.execute(delete(MailMessage).where(MailMessage.user_id == user.id)
                        .execution_options(synchronize_session=False))
-    db.session.execute(delete(GuardianContact).where(GuardianContact.student_email == user.email))
+    if user.role == STUDENT:
+        db.session.execute(delete(GuardianContact).where(GuardianContact.student_email == user.email))
 
 
 def about(user):

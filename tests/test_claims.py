@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from models import TEACHER, AttendanceRecord, AuditEntry, EmailClaim, MailMessage, RosterInvitation, User, db
 from services import claim_codes, claims
-from tests.helpers import NOON, PASSWORD, START, assert_error, create_class, fixture_bytes, post
+from tests.helpers import NOON, PASSWORD, START, assert_error, concurrently, create_class, fixture_bytes, post
 from tests.test_invitations import ROSE, enroll_without_model, register, roster  # noqa: F401 (a fixture)
 from tests.test_mail import SmtpServer, run
 from tests.test_privacy import rows_holding
@@ -193,3 +193,16 @@ def test_erasing_a_student_leaves_no_claim_mail_or_guardian_behind(app, client, 
     assert erased.status_code == 200, erased.get_json()
     assert rows_holding(KIT, "mum@home.test") == []
     assert count(EmailClaim) == 0 and count(MailMessage) == 0
+
+
+@VERIFY
+def test_parallel_guesses_cannot_pass_the_limit(app, client, invited, smtp):
+    kit = register(client, KIT)
+    run(app, "mail", "send")
+    code = code_from(smtp)
+    wrong = "000000" if code != "000000" else "111111"
+    statuses = concurrently(app, 8, lambda c: post(c, "submit_email_code", kit[1], student_email_id=KIT,
+                                                   code=wrong))
+    assert statuses == [400] * claims.MAX_ATTEMPTS + [429] * (8 - claims.MAX_ATTEMPTS)
+    assert db.session.scalar(select(EmailClaim.attempts)) == claims.MAX_ATTEMPTS
+    assert_error(call(client, kit, "submit_email_code", code=code), 429, "too_many_codes")

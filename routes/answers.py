@@ -601,3 +601,19 @@ EMAIL_PROVEN = Schema("EmailProven", obj({
 GUARDIAN = Schema("Guardian", obj({
     "SUCCESS": STRING,
     "guardian_email": {**nullable(EMAIL), "description": "gets the weekly low-attendance notice too; null: none"}}))
+MAIL = Schema("Mail", obj({
+    "kind": one_of(*MAIL_KINDS), "recipient": EMAIL, "subject": STRING, "status": one_of(*MAIL_STATUSES),
+    "attempts": COUNT, "create_datetime": DATETIME, "last_attempt_at": nullable(DATETIME),
+    "next_attempt_at": {**nullable(DATETIME), "description": "while pending"}, "last_error": nullable(STRING),
+    "sent_at": nullable(DATETIME)}))
+
+
+def mail_json(message):
+    """One outbox row as the administrator sees it: its outcome, not its text."""
+    def instant(value):
+        return local_instant(value) if value else None
+    return {"kind": message.kind, "recipient": message.recipient, "subject": message.subject,
+            "status": message.status, "attempts": message.attempts,
+            "create_datetime": local_instant(message.created_at), "last_attempt_at": instant(message.last_attempt_at),
+            "next_attempt_at": instant(message.next_attempt_at) if message.status == "pending" else None,
+            "last_error": message.last_error, "sent_at": instant(message.sent_at)}

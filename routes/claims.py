@@ -1,12 +1,17 @@
-"""Invitations claimed with proof (VERIFY_INVITED_EMAILS), and a student's guardian address."""
+"""Invitations claimed with proof (VERIFY_INVITED_EMAILS), a student's guardian address, and the
+mail outbox as an administrator sees it."""
 from flask import current_app
 
-from models import ADMIN, STUDENT, TEACHER
+from models import ADMIN, MAIL_STATUSES, STUDENT, TEACHER
 import routes.answers as a
 import routes.declarations as d
+from routes.answers import mail_json
 from routes.common import endpoint, api_blueprint, rules
 from services import claim_codes, claims, mail
 from services.errors import Forbidden
+
+MAIL_STATUS = d.Field("status", "choice", "Only mail with this status: pending, sent or failed.", "failed",
+                      required=False, options=MAIL_STATUSES, max_length=d.MAX_CHOICE)
 
 bp = api_blueprint("claims")
 
@@ -57,3 +62,9 @@ def set_guardian_email(fields, student):
     mail.set_guardian(student.email, guardian)
     return {"SUCCESS": "Guardian's address saved." if guardian else "No guardian's address is kept now.",
             "guardian_email": guardian}
+
+
+@endpoint(bp, "/admin_list_mail", role=ADMIN, email_field="email_id", takes=(MAIL_STATUS, *d.PAGE),
+          returns=a.array(a.MAIL), summary="The mail outbox, newest first, with each mail's outcome (never a code)")
+def admin_list_mail(fields, caller):
+    return [mail_json(m) for m in mail.outbox(fields.choice("status"), fields.page())]

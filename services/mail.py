@@ -212,6 +212,15 @@ def forget_user(user):
         db.session.execute(delete(GuardianContact).where(GuardianContact.student_email == user.email))
 
 
+def outbox(status=None, limit_offset=(None, 0)):
+    """The outbox, newest first; only ``status`` when given."""
+    limit, offset = limit_offset
+    query = select(MailMessage).order_by(MailMessage.id.desc()).offset(offset).limit(limit)
+    if status is not None:
+        query = query.where(MailMessage.status == status)
+    return db.session.scalars(query).all()
+
+
 def about(user):
     """The mail about ``user``, newest first (their export)."""
     return db.session.scalars(select(MailMessage).where(MailMessage.user_id == user.id)

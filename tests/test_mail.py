@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 import config
 from models import ClassSession, GuardianContact, MailMessage, db
 from services import mail
-from tests.helpers import NOON, START, assert_error, create_class, post, slot_fields
+from tests.helpers import NOON, PASSWORD, START, assert_error, create_class, post, slot_fields
 
 OBAMA, ROSE = "obama@school.test", "rose@school.test"
 GUARDIAN = "michelle@home.test"
@@ -265,3 +265,21 @@ def test_a_roster_files_guardian_column_is_never_taken_for_the_students():
     assert [(line.email, line.name, line.guardian_email) for line in lines] == [
         (OBAMA, "Barack", GUARDIAN), (ROSE, "Rose", None)]
     assert roster_files.guardians(lines) == [(OBAMA, GUARDIAN)]
+
+
+def test_the_admin_sees_each_mails_outcome_but_not_its_text(app, client, teacher, make_user, at, smtp, it):
+    at(NOON)
+    make_user(OBAMA, name="Barack")
+    create_class(client, teacher, start=START - timedelta(days=1))
+    run(app, "mail", "weekly")
+    smtp.stop()
+    run(app, "mail", "send")
+    email_, token = it
+    [listed] = post(client, "admin_list_mail", token, email_id=email_).get_json()
+    assert (listed["kind"], listed["recipient"], listed["status"], listed["attempts"]) == (
+        "low_attendance", OBAMA, "pending", 1)
+    assert listed["last_error"] and listed["next_attempt_at"] and "body" not in listed
+    assert post(client, "admin_list_mail", token, email_id=email_, status="sent").get_json() == []
+    assert_error(post(client, "admin_list_mail", token, email_id=email_, status="lost"), 400, "bad_field")
+    student_token = post(client, "login_student", email_id=OBAMA, passwd_hash=PASSWORD).get_json()["token"]
+    assert_error(post(client, "admin_list_mail", student_token, email_id=OBAMA), 403, "wrong_role")

@@ -598,6 +598,9 @@ def kiosk_json(result):
 EMAIL_PROVEN = Schema("EmailProven", obj({
     "SUCCESS": STRING, "student_email_id": EMAIL,
     "sessions_joined": {**COUNT, "description": "roster sessions (not ended yet) the student joined now"}}))
+AWAITING_PROOF = Schema("StudentAwaitingProof", obj({
+    "student_email_id": EMAIL, "name": STRING, "create_datetime": DATETIME,
+    "invited_sessions": {**COUNT, "description": "sessions (the teacher's own, for a teacher) inviting the address"}}))
 GUARDIAN = Schema("Guardian", obj({
     "SUCCESS": STRING,
     "guardian_email": {**nullable(EMAIL), "description": "gets the weekly low-attendance notice too; null: none"}}))

@@ -55,6 +55,15 @@ def confirm_student_email(fields, caller):
     return _proven(student.email, joined)
 
 
+@endpoint(bp, "/get_students_awaiting_proof", email_field="email_id", takes=d.PAGE, returns=a.array(a.AWAITING_PROOF),
+          errors=(403,), summary="Students whose invited address awaits proof: a teacher's invitations, or all for an admin")
+def get_students_awaiting_proof(fields, caller):
+    if caller.role not in (TEACHER, ADMIN):
+        raise Forbidden("Only teachers and administrators see who awaits proof.", code="wrong_role")
+    return [{"student_email_id": r.email, "name": r.name, "create_datetime": a.local_instant(r.created_at),
+             "invited_sessions": r.sessions} for r in claims.awaiting(caller, fields.page())]
+
+
 @endpoint(bp, "/set_guardian_email", role=STUDENT, takes=(GUARDIAN_EMAIL,), returns=a.GUARDIAN,
           summary="Name (or, blank, remove) the guardian who also gets the weekly low-attendance notice")
 def set_guardian_email(fields, student):

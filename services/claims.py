@@ -118,6 +118,25 @@ def confirm(actor, student_email, rules):
     return student, _prove(student, actor, "admin" if actor.role == ADMIN else "teacher", rules)
 
 
+def awaiting(actor, limit_offset=(None, 0)):
+    """Students whose address awaits proof, with how many sessions invited it: for a teacher,
+    those their sessions invited (counting their sessions); for an administrator, all."""
+    limit, offset = limit_offset
+    invites = select(RosterInvitation.email, func.count().label("sessions")).group_by(RosterInvitation.email)
+    if actor.role != ADMIN:
+        invites = invites.join(ClassSession, RosterInvitation.session_id == ClassSession.id).where(
+            ClassSession.teacher_id == actor.id)
+    invites = invites.subquery()
+    query = (select(User.email, User.name, User.created_at, func.coalesce(invites.c.sessions, 0).label("sessions"))
+             .where(User.role == STUDENT, User.claim_pending, User.status == "active")
+             .order_by(User.created_at, User.id).offset(offset).limit(limit))
+    if actor.role == ADMIN:
+        query = query.outerjoin(invites, invites.c.email == User.email)
+    else:
+        query = query.join(invites, invites.c.email == User.email)
+    return db.session.execute(query).all()
+
+
 def _prove(student, actor, how, rules):
     student.claim_pending = False
     db.session.execute(delete(EmailClaim).where(EmailClaim.user_id == student.id))

@@ -136,6 +136,13 @@ def test_codes_expire_allow_few_guesses_and_are_spaced(app, client, invited, smt
 def test_only_the_inviting_teacher_or_an_admin_may_confirm(client, invited, make_user, it, enroll_without_model):
     kit = register(client, KIT)
     other = make_user("other@school.test", TEACHER, photo="biden.jpg")
+    email, token = invited
+    [waiting] = post(client, "get_students_awaiting_proof", token, email_id=email).get_json()
+    assert (waiting["student_email_id"], waiting["name"], waiting["invited_sessions"]) == (KIT, "kit", 2)
+    assert post(client, "get_students_awaiting_proof", other[1], email_id=other[0]).get_json() == []
+    assert [w["student_email_id"] for w in post(client, "get_students_awaiting_proof", it[1],
+                                                email_id=it[0]).get_json()] == [KIT]
+    assert_error(post(client, "get_students_awaiting_proof", kit[1], email_id=KIT), 403, "wrong_role")
     assert_error(post(client, "confirm_student_email", other[1], email_id=other[0], invited_email_id=KIT),
                  403, "not_your_invitation")
     assert_error(post(client, "confirm_student_email", kit[1], email_id=KIT, invited_email_id=KIT),
@@ -147,6 +154,7 @@ def test_only_the_inviting_teacher_or_an_admin_may_confirm(client, invited, make
     assert kit_records() == 0 and count(AuditEntry, AuditEntry.kind == "email.verified") == 0
     proven = post(client, "confirm_student_email", it[1], email_id=it[0], invited_email_id=KIT)
     assert proven.get_json()["sessions_joined"] == 2 and kit_records() == 2
+    assert post(client, "get_students_awaiting_proof", token, email_id=email).get_json() == []
     assert_error(post(client, "confirm_student_email", it[1], email_id=it[0], invited_email_id=KIT),
                  409, "already_verified")
 

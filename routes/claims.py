@@ -55,8 +55,9 @@ def confirm_student_email(fields, caller):
     return _proven(student.email, joined)
 
 
-@endpoint(bp, "/get_students_awaiting_proof", email_field="email_id", takes=d.PAGE, returns=a.array(a.AWAITING_PROOF),
-          errors=(403,), summary="Students whose invited address awaits proof: a teacher's invitations, or all for an admin")
+@endpoint(bp, "/get_students_awaiting_proof", email_field="email_id", takes=d.PAGE,
+          returns=a.array(a.AWAITING_PROOF), errors=(403,),
+          summary="Students whose invited address awaits proof: a teacher's invitations, or all for an admin")
 def get_students_awaiting_proof(fields, caller):
     if caller.role not in (TEACHER, ADMIN):
         raise Forbidden("Only teachers and administrators see who awaits proof.", code="wrong_role")

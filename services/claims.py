@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import ADMIN, STUDENT, ClassSession, EmailClaim, RosterInvitation, User, db
 from services import audit, clock, invitations, mail
-from services.claim_codes import CODE_TTL, digest
+from services.claim_codes import digest
 from services.errors import BadInput, Conflict, Forbidden, NotFound, TooManyAttempts
 
 MAX_ATTEMPTS = 5

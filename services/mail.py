@@ -16,7 +16,7 @@ import socket
 import ssl
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import make_msgid
 from types import SimpleNamespace
 from urllib.parse import parse_qsl, unquote, urlsplit
 

@@ -12,7 +12,6 @@ never holds one in clear.
 """
 import logging
 import smtplib
-import socket
 import ssl
 from datetime import timedelta
 from email.message import EmailMessage
@@ -35,6 +34,7 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), ti
            timedelta(hours=6))
 LEASE = timedelta(minutes=2)  # a claimed mail is retried after this if its sender died mid-send
 BATCH = 20
+MAX_SUBJECT = 200  # the column's length
 # The weekly notices are queued by whichever sender looks first in a week; the others find
 # them queued (dedupe_key). Looking costs a school-wide report, so a sender looks hourly.
 WEEKLY_LOOK_EVERY = timedelta(hours=1)
@@ -85,6 +85,7 @@ def queue(kind, user_id, recipient, subject, body, dedupe_key=None):
     """Writes one mail to the outbox in the current transaction. With a ``dedupe_key`` already
     queued (by this or another process) nothing is added; returns whether it was."""
     now = clock.utc_naive()
+    subject = " ".join(subject.split())[:MAX_SUBJECT]  # a name is the person's own text: one line, bounded
     message = MailMessage(kind=kind, user_id=user_id, recipient=recipient, subject=subject, body=body,
                           dedupe_key=dedupe_key, created_at=now, next_attempt_at=now)
     if dedupe_key is None:
@@ -163,7 +164,7 @@ def send_due(config, limit=BATCH):
         try:
             send_now(config["SMTP_URL"], config["MAIL_FROM"], recipient, subject, body)
             error = None
-        except (smtplib.SMTPException, OSError, socket.timeout, UnicodeError) as exc:
+        except (smtplib.SMTPException, OSError, ValueError) as exc:  # ValueError: a header the library refuses
             error = f"{type(exc).__name__}: {exc}"
         _record_outcome(message_id, error)  # every failure is retried until a day has passed
     return len(claimed)

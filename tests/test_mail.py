@@ -284,3 +284,14 @@ def test_the_admin_sees_each_mails_outcome_but_not_its_text(app, client, teacher
     assert_error(post(client, "admin_list_mail", token, email_id=email_, status="lost"), 400, "bad_field")
     student_token = post(client, "login_student", email_id=OBAMA, passwd_hash=PASSWORD).get_json()["token"]
     assert_error(post(client, "admin_list_mail", student_token, email_id=OBAMA), 403, "wrong_role")
+
+
+def test_a_long_name_makes_a_bounded_one_line_subject(app, client, teacher, make_user, at, smtp):
+    at(NOON)
+    make_user(OBAMA, name="B" * 190 + " Obama")
+    create_class(client, teacher, roster=None, start=START - timedelta(days=1),
+                 roster_file=roster_file(f"email,guardian_email\n{OBAMA},{GUARDIAN}\n"))
+    run(app, "mail", "weekly")
+    run(app, "mail", "send")
+    [to_guardian] = smtp.inbox.to(GUARDIAN)
+    assert to_guardian["Subject"].startswith("BBB") and len(to_guardian["Subject"]) <= mail.MAX_SUBJECT

@@ -306,6 +306,20 @@ def send_mail():
     click.echo(f"{sent} mails attempted.")
 
 
+@mail_group.command("test")
+@click.argument("address")
+def test_mail(address):
+    """Send one mail to ADDRESS at once, through SMTP_URL, to check the server, TLS and login (nothing
+    is stored)."""
+    _need_smtp()
+    try:
+        mail.send_now(current_app.config["SMTP_URL"], current_app.config["MAIL_FROM"], address,
+                      "Rollcall: a test mail", "The mail server accepts Rollcall's mail.\n")
+    except mail.SEND_ERRORS as exc:
+        raise click.ClickException(f"The mail server did not take it: {type(exc).__name__}: {exc}") from None
+    click.echo(f"Sent to {address}.")
+
+
 @mail_group.command("weekly")
 def queue_weekly_mail():
     """Queue this week's low-attendance notices (students under LOW_ATTENDANCE_THRESHOLD, and their

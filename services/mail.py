@@ -35,6 +35,8 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), ti
 LEASE = timedelta(minutes=2)  # a claimed mail is retried after this if its sender died mid-send
 BATCH = 20
 MAX_SUBJECT = 200  # the column's length
+# what a mail that was not accepted raises; ValueError: a header the email library refuses
+SEND_ERRORS = (smtplib.SMTPException, OSError, ValueError)
 # The weekly notices are queued by whichever sender looks first in a week; the others find
 # them queued (dedupe_key). Looking costs a school-wide report, so a sender looks hourly.
 WEEKLY_LOOK_EVERY = timedelta(hours=1)
@@ -164,7 +166,7 @@ def send_due(config, limit=BATCH):
         try:
             send_now(config["SMTP_URL"], config["MAIL_FROM"], recipient, subject, body)
             error = None
-        except (smtplib.SMTPException, OSError, ValueError) as exc:  # ValueError: a header the library refuses
+        except SEND_ERRORS as exc:
             error = f"{type(exc).__name__}: {exc}"
         _record_outcome(message_id, error)  # every failure is retried until a day has passed
     return len(claimed)

@@ -295,3 +295,13 @@ def test_a_long_name_makes_a_bounded_one_line_subject(app, client, teacher, make
     run(app, "mail", "send")
     [to_guardian] = smtp.inbox.to(GUARDIAN)
     assert to_guardian["Subject"].startswith("BBB") and len(to_guardian["Subject"]) <= mail.MAX_SUBJECT
+
+
+def test_the_test_command_reaches_the_server_or_says_why(app, smtp):
+    assert "Sent to it@school.test" in run(app, "mail", "test", "it@school.test")
+    [message] = smtp.inbox.to("it@school.test")
+    assert message["Subject"] == "Rollcall: a test mail"
+    smtp.stop()
+    result = app.test_cli_runner().invoke(args=["mail", "test", "it@school.test"])
+    assert result.exit_code != 0 and "did not take it" in result.output
+    assert count(MailMessage) == 0

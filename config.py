@@ -157,6 +157,21 @@ def _smtp_url(text):
     return text
 
 
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekly_moment(text):
+    """'mon 08:00' -> (0, 8, 0): a weekday (0 Monday) and a wall-clock time in TIMEZONE."""
+    day, _, clock_time = text.strip().lower().partition(" ")
+    try:
+        hour, minute = (int(part) for part in clock_time.strip().split(":"))
+    except ValueError:
+        raise ValueError("not a weekday and a time such as 'mon 08:00'") from None
+    if day[:3] not in WEEKDAY_NAMES or not (0 <= hour < 24 and 0 <= minute < 60):
+        raise ValueError("not a weekday and a time such as 'mon 08:00'")
+    return WEEKDAY_NAMES.index(day[:3]), hour, minute
+
+
 def _domains(value):
     return tuple(d.strip().lower().lstrip("@") for d in value.split(",") if d.strip() not in ("", "*"))
 
@@ -257,6 +272,9 @@ SETTINGS = (
     Setting("MAIL_SEND_EVERY", "30",
             "seconds between two looks of each web process's mail sender for due mail (0: off; run "
             "`flask --app app mail send` from cron instead)", float),
+    Setting("LOW_ATTENDANCE_MAIL_AT", "mon 08:00",
+            "when in the week (school time) the weekly low-attendance notices are queued, if SMTP_URL is set; a "
+            "sender that was down then queues them when it is back, within the same week", _weekly_moment),
     Setting("VERIFY_INVITED_EMAILS", "0",
             "1: a new student joins the rosters that invited their address only once it is proven (a mailed code, "
             "or the inviting teacher or an administrator confirming); off by default because the original web "
@@ -384,3 +402,8 @@ def _networks_of(value):
 def _flag_of(value):
     """Overrides may give a flag as text, as the environment does, or as a bool."""
     return _flag(value) if isinstance(value, str) else bool(value)
+
+
+def weekly_moment_of(value):
+    """LOW_ATTENDANCE_MAIL_AT as (weekday, hour, minute); overrides may give it as text."""
+    return _weekly_moment(value) if isinstance(value, str) else tuple(value)

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from config import weekly_moment_of
 from models import STUDENT, GuardianContact, MailMessage, User, db
 from services import claim_codes, clock, periodic, term_reports
 
@@ -243,6 +244,13 @@ def week_of(tz_name):
     return f"{year}-W{week:02d}"
 
 
+def weekly_time_reached(tz_name, moment):
+    """Whether this week's ``moment`` (weekday, hour, minute: LOW_ATTENDANCE_MAIL_AT) has passed
+    on the school's clock; from then until Sunday night the week's notices may be queued."""
+    now = clock.local_naive(tz_name)
+    return (now.weekday(), now.hour, now.minute) >= tuple(moment)
+
+
 def _notice(name, rows, threshold, to_guardian):
     who = f"{name}'s attendance" if to_guardian else "Your attendance"
     lines = [f"Hello{'' if to_guardian else ' ' + name},", "",
@@ -284,16 +292,19 @@ def queue_weekly_notices(tz_name, threshold):
 
 
 class _Sender:
-    """The periodic task: this week's notices looked for hourly, due mail sent every time."""
+    """The periodic task: this week's notices looked for hourly once LOW_ATTENDANCE_MAIL_AT has
+    passed, due mail sent every time."""
 
     def __init__(self, app):
         self.app, self.next_weekly_look = app, None
+        self.weekly_moment = weekly_moment_of(app.config["LOW_ATTENDANCE_MAIL_AT"])
 
     def __call__(self):
         config = self.app.config
         now = clock.utc_naive()
         threshold = config["LOW_ATTENDANCE_THRESHOLD"]
-        if threshold is not None and (self.next_weekly_look is None or now >= self.next_weekly_look):
+        due = weekly_time_reached(config["TIMEZONE"], self.weekly_moment)
+        if threshold is not None and due and (self.next_weekly_look is None or now >= self.next_weekly_look):
             queued = queue_weekly_notices(config["TIMEZONE"], threshold)
             db.session.commit()
             self.next_weekly_look = now + WEEKLY_LOOK_EVERY

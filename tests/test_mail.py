@@ -189,6 +189,13 @@ def test_a_bad_smtp_url_stops_the_start(url, problem):
         config._smtp_url(url)
 
 
+def test_the_weekly_moment_is_a_weekday_and_a_time():
+    assert config._weekly_moment("Mon 08:00") == (0, 8, 0) and config._weekly_moment("friday 16:30") == (4, 16, 30)
+    for bad in ("08:00", "mon", "mon 25:00", "someday 08:00", "mon 8h"):
+        with pytest.raises(ValueError):
+            config._weekly_moment(bad)
+
+
 def test_smtp_urls_name_the_server_and_its_encryption():
     assert vars(mail.server("smtp://relay.school.test")) == {
         "host": "relay.school.test", "port": 25, "mode": "plain", "user": None, "password": None}
@@ -247,14 +254,19 @@ def test_starttls_with_a_login_checks_the_certificate(tmp_path, monkeypatch):
         server.stop()
 
 
-def test_the_web_process_sender_queues_the_week_once_and_sends(app, client, teacher, make_user, at, smtp):
-    at(NOON)
+@pytest.mark.settings(LOW_ATTENDANCE_MAIL_AT="tue 13:00")
+def test_the_web_process_sender_queues_the_week_once_its_time_came_and_sends(app, client, teacher, make_user, at,
+                                                                            smtp):
+    at(NOON)  # Monday 2 March 2026
     make_user(OBAMA, name="Barack")
     create_class(client, teacher, start=START - timedelta(days=1))
     sender = mail._Sender(app)
     sender()
+    assert smtp.inbox.messages == [] and count(MailMessage) == 0  # not Tuesday 13:00 yet
+    at(NOON + timedelta(days=1, hours=1))
+    sender()
     assert len(smtp.inbox.to(OBAMA)) == 1
-    at(NOON + timedelta(hours=2))  # the next hourly look finds this week's notice queued already
+    at(NOON + timedelta(days=1, hours=3))  # the next hourly look finds this week's notice queued already
     sender()
     assert len(smtp.inbox.to(OBAMA)) == 1 and count(MailMessage) == 1
 

@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.engine import make_url
 
+from config import WEEKDAY_NAMES, weekly_moment_of
 from models import ADMIN, TEACHER, USER_STATUSES, Role, db
 from services import (admin, audit, auth, exports, mail, photo_jobs, privacy, roster_files, sealing,
                       session_closing, term_reports, webhooks)
@@ -70,6 +71,9 @@ def prune_tokens():
 def _shown(name, value):
     if name in SECRET_SETTINGS:
         return "********"
+    if name == "LOW_ATTENDANCE_MAIL_AT":
+        day, hour, minute = weekly_moment_of(value)
+        return f"{WEEKDAY_NAMES[day]} {hour:02d}:{minute:02d}"
     if name in ("SQLALCHEMY_DATABASE_URI", "RATELIMIT_STORAGE_URI") or (name in ("REDIS_URL", "SMTP_URL") and value):
         return make_url(value).render_as_string(hide_password=True)
     return value

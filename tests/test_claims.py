@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from models import TEACHER, AttendanceRecord, AuditEntry, EmailClaim, MailMessage, RosterInvitation, User, db
 from services import claim_codes, claims
-from tests.helpers import NOON, PASSWORD, START, assert_error, concurrently, create_class, fixture_bytes, post
+from tests.helpers import (NOON, PASSWORD, START, assert_error, concurrently, create_class, fixture_bytes, post,
+                           slot_fields)
 from tests.test_invitations import ROSE, enroll_without_model, register, roster  # noqa: F401 (a fixture)
 from tests.test_mail import SmtpServer, run
 from tests.test_privacy import rows_holding
@@ -214,3 +215,20 @@ def test_parallel_guesses_cannot_pass_the_limit(app, client, invited, smtp):
     assert statuses == [400] * claims.MAX_ATTEMPTS + [429] * (8 - claims.MAX_ATTEMPTS)
     assert db.session.scalar(select(EmailClaim.attempts)) == claims.MAX_ATTEMPTS
     assert_error(call(client, kit, "submit_email_code", code=code), 429, "too_many_codes")
+
+
+@VERIFY
+def test_a_term_and_a_roster_edit_only_invite_an_unproven_student(client, invited, teacher, enroll_without_model):
+    kit = register(client, KIT)
+    email, token = teacher
+    term = post(client, "create_schedule", token, teacher_email_id=email, class_name="Art", weekdays="mon,wed",
+                start_time="14:00", end_time="15:00", from_date="2026-03-02", to_date="2026-03-11",
+                student_email_ids=KIT)
+    assert term.status_code == 200 and term.get_json()["invited_student_email_ids"] == [KIT]
+    later = START + timedelta(days=2)
+    assert create_class(client, teacher, roster=ROSE, start=later).status_code == 200
+    edited = post(client, "update_roster", token, email_id=email, add_student_email_ids=KIT, **slot_fields(later))
+    assert edited.status_code == 200 and edited.get_json()["invited_student_email_ids"] == [KIT]
+    assert kit_records() == 0
+    proven = post(client, "confirm_student_email", token, email_id=email, invited_email_id=KIT).get_json()
+    assert proven["sessions_joined"] == 2 + 4 + 1 and kit_records() == 7  # today, tomorrow, the term, the edit

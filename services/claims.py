@@ -6,7 +6,7 @@ takes the student in.
 
 A code (services/claim_codes.py) is drawn by the mail sender when it sends the mail and stored
 only as an HMAC; it allows MAX_ATTEMPTS guesses, and a new request replaces it, at most once per
-RESEND_AFTER.
+RESEND_AFTER and MAX_CODES_PER_DAY times a day.
 """
 import hmac
 from datetime import timedelta
@@ -14,13 +14,16 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from models import ADMIN, STUDENT, ClassSession, EmailClaim, RosterInvitation, User, db
+from models import ADMIN, STUDENT, AuditEntry, ClassSession, EmailClaim, RosterInvitation, User, db
 from services import audit, clock, invitations, mail
 from services.claim_codes import digest
 from services.errors import BadInput, Conflict, Forbidden, NotFound, TooManyAttempts
 
 MAX_ATTEMPTS = 5
 RESEND_AFTER = timedelta(seconds=60)
+# Each code brings MAX_ATTEMPTS fresh guesses: without a daily cap an impostor asking for a code
+# every minute would have thousands of guesses a day at a million codes.
+MAX_CODES_PER_DAY = 10
 SUBJECT = "Your Rollcall code"
 
 
@@ -59,6 +62,13 @@ def request_code(student, rules):
     if claim is not None and now < claim.requested_at + RESEND_AFTER:
         wait = int((claim.requested_at + RESEND_AFTER - now).total_seconds()) + 1
         raise TooManyAttempts(f"A code was asked for a moment ago; ask again in {wait} s.", code="code_requested")
+    # counted from the audit log, which keeps every request (the outbox folds one waiting to be sent)
+    asked_today = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.subject_id == student.id, AuditEntry.kind == "email.code_requested",
+        AuditEntry.at > now - timedelta(days=1)))
+    if asked_today >= MAX_CODES_PER_DAY:
+        raise TooManyAttempts(f"{MAX_CODES_PER_DAY} codes were sent in the last 24 hours; ask your teacher to "
+                              "confirm your address, or try again tomorrow.", code="too_many_codes_today")
     if claim is None:
         try:
             with db.session.begin_nested():  # a parallel first request may insert it meanwhile

@@ -219,7 +219,7 @@ def test_parallel_guesses_cannot_pass_the_limit(app, client, invited, smtp):
 
 @VERIFY
 def test_a_term_and_a_roster_edit_only_invite_an_unproven_student(client, invited, teacher, enroll_without_model):
-    kit = register(client, KIT)
+    register(client, KIT)
     email, token = teacher
     term = post(client, "create_schedule", token, teacher_email_id=email, class_name="Art", weekdays="mon,wed",
                 start_time="14:00", end_time="15:00", from_date="2026-03-02", to_date="2026-03-11",
@@ -232,3 +232,19 @@ def test_a_term_and_a_roster_edit_only_invite_an_unproven_student(client, invite
     assert kit_records() == 0
     proven = post(client, "confirm_student_email", token, email_id=email, invited_email_id=KIT).get_json()
     assert proven["sessions_joined"] == 2 + 4 + 1 and kit_records() == 7  # today, tomorrow, the term, the edit
+
+
+@VERIFY
+def test_codes_are_capped_per_day(app, client, invited, smtp, at, enroll_without_model):
+    kit = register(client, KIT)  # the first code
+    moment = NOON
+    for _ in range(claims.MAX_CODES_PER_DAY - 1):
+        moment += claims.RESEND_AFTER
+        at(moment)
+        assert call(client, kit, "request_email_code").status_code == 200
+        run(app, "mail", "send")
+    at(moment + claims.RESEND_AFTER)
+    assert_error(call(client, kit, "request_email_code"), 429, "too_many_codes_today")
+    assert count(AuditEntry, AuditEntry.kind == "email.code_requested") == claims.MAX_CODES_PER_DAY
+    at(NOON + timedelta(days=1, minutes=1))
+    assert call(client, kit, "request_email_code").status_code == 200

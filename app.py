@@ -15,7 +15,7 @@ from models import db
 from routes import limits
 from routes.json_output import OrjsonProvider
 from routes.uploads import InMemoryRequest
-from services import photo_jobs, session_closing, timing, webhooks
+from services import mail, photo_jobs, session_closing, timing, webhooks
 from services.faces import load_models
 from services.faces import processes as face_processes
 
@@ -82,4 +82,5 @@ if __name__ == "__main__":
     face_processes.start()  # the face pipeline in a process of its own, so reads never wait for it
     session_closing.start_closer(app, app.config["CLOSE_SESSIONS_EVERY"])  # after that fork: one thread then
     webhooks.start_sender(app)
+    mail.start_sender(app)
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))

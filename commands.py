@@ -14,8 +14,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from models import ADMIN, TEACHER, USER_STATUSES, Role, db
-from services import (admin, audit, auth, exports, photo_jobs, privacy, roster_files, sealing, session_closing,
-                      term_reports, webhooks)
+from services import (admin, audit, auth, exports, mail, photo_jobs, privacy, roster_files, sealing,
+                      session_closing, term_reports, webhooks)
 from services.errors import ApiError
 from services.emails import normalize as normalize_address
 from services.names import has_control_characters
@@ -30,8 +30,9 @@ privacy_group = AppGroup("privacy", help="Biometric data: retention and the temp
 jobs_group = AppGroup("jobs", help="Class-photo jobs.")
 sessions_group = AppGroup("sessions", help="Class sessions.")
 webhooks_group = AppGroup("webhooks", help="Webhook deliveries.")
+mail_group = AppGroup("mail", help="Mail: low-attendance notices and invitation codes (SMTP_URL).")
 GROUPS = (tokens, config_group, rosters_group, reports_group, users, privacy_group, jobs_group, sessions_group,
-          webhooks_group)
+          webhooks_group, mail_group)
 
 ROLES = {role.label: role for role in Role}
 role_option = click.option("--role", type=click.Choice(list(ROLES)), default="teacher", show_default=True,
@@ -279,6 +280,44 @@ def deliver_webhooks():
     """Send every webhook delivery that is due now (first attempts and retries), then stop."""
     sent = _run(lambda: webhooks.deliver_all(current_app.config["WEBHOOK_ALLOW_PRIVATE"]))
     click.echo(f"{sent} deliveries attempted.")
+
+
+def _need_smtp():
+    if not current_app.config["SMTP_URL"]:
+        raise click.UsageError("Set SMTP_URL: without it Rollcall sends no mail.")
+
+
+@mail_group.command("send")
+def send_mail():
+    """Send every mail that is due now (first attempts and retries), then stop. Safe beside the web
+    processes' own senders: each mail is claimed by one."""
+    _need_smtp()
+    sent = _run(lambda: mail.send_all(current_app.config))
+    click.echo(f"{sent} mails attempted.")
+
+
+@mail_group.command("test")
+@click.argument("address")
+def test_mail(address):
+    """Send one mail to ADDRESS at once, through SMTP_URL, to check the server, TLS and login (nothing
+    is stored)."""
+    _need_smtp()
+    try:
+        mail.send_now(current_app.config["SMTP_URL"], current_app.config["MAIL_FROM"], address,
+                      "Rollcall: a test mail", "The mail server accepts Rollcall's mail.\n")
+    except mail.SEND_ERRORS as exc:
+        raise click.ClickException(f"The mail server did not take it: {type(exc).__name__}: {exc}") from None
+    click.echo(f"Sent to {address}.")
+
+
+@mail_group.command("weekly")
+def queue_weekly_mail():
+    """Queue this week's low-attendance notices (students under LOW_ATTENDANCE_THRESHOLD, and their
+    guardians); each once a week however often it runs. `mail send` (or the senders) send them."""
+    _need_smtp()
+    threshold = current_app.config["LOW_ATTENDANCE_THRESHOLD"]
+    queued = _run(lambda: mail.queue_weekly_notices(current_app.config["TIMEZONE"], threshold))
+    click.echo(f"{queued} low-attendance notices queued.")
 
 
 class _Console:

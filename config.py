@@ -134,6 +134,44 @@ def _optional(text):
     return text or None
 
 
+SMTP_SCHEMES = ("smtp", "smtps")
+
+
+def _smtp_url(text):
+    """smtp://[user:password@]host[:port][?starttls=1] or smtps://...; None (unset): no mail.
+    Checked at start so a typo stops the server rather than every mail later."""
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+        raise ValueError("not smtp://host[:port] or smtps://host[:port] (user:password@ optional)")
+    try:
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError:
+        raise ValueError("the port is not a number") from None
+    options = dict(parse_qsl(parts.query))
+    if set(options) - {"starttls"} or options.get("starttls", "0") not in ("0", "1"):
+        raise ValueError("the only option is ?starttls=1 (smtp:// upgraded with STARTTLS)")
+    if parts.scheme == "smtps" and options.get("starttls") == "1":
+        raise ValueError("smtps:// is already encrypted; starttls=1 goes with smtp://")
+    return text
+
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekly_moment(text):
+    """'mon 08:00' -> (0, 8, 0): a weekday (0 Monday) and a wall-clock time in TIMEZONE."""
+    day, _, clock_time = text.strip().lower().partition(" ")
+    try:
+        hour, minute = (int(part) for part in clock_time.strip().split(":"))
+    except ValueError:
+        raise ValueError("not a weekday and a time such as 'mon 08:00'") from None
+    if day[:3] not in WEEKDAY_NAMES or not (0 <= hour < 24 and 0 <= minute < 60):
+        raise ValueError("not a weekday and a time such as 'mon 08:00'")
+    return WEEKDAY_NAMES.index(day[:3]), hour, minute
+
+
 def _domains(value):
     return tuple(d.strip().lower().lstrip("@") for d in value.split(",") if d.strip() not in ("", "*"))
 
@@ -226,6 +264,21 @@ SETTINGS = (
     Setting("WEBHOOK_ALLOW_PRIVATE", "0",
             "1: webhooks may target loopback, private and link-local addresses (default: refused, against "
             "server-side request forgery)", _flag),
+    Setting("SMTP_URL", "unset: no mail is sent",
+            "the mail server for weekly low-attendance notices and invitation codes: smtp://user:password@host:port "
+            "(add ?starttls=1 to upgrade it) or smtps://... (TLS from the start); sent from an outbox by each web "
+            "process's mail sender or `flask --app app mail send` (docs/api.md)", _smtp_url, described=True),
+    Setting("MAIL_FROM", "rollcall@localhost", "the From address of every mail Rollcall sends", str),
+    Setting("MAIL_SEND_EVERY", "30",
+            "seconds between two looks of each web process's mail sender for due mail (0: off; run "
+            "`flask --app app mail send` from cron instead)", float),
+    Setting("LOW_ATTENDANCE_MAIL_AT", "mon 08:00",
+            "when in the week (school time) the weekly low-attendance notices are queued, if SMTP_URL is set; a "
+            "sender that was down then queues them when it is back, within the same week", _weekly_moment),
+    Setting("VERIFY_INVITED_EMAILS", "0",
+            "1: a new student joins the rosters that invited their address only once it is proven (a mailed code, "
+            "or the inviting teacher or an administrator confirming); off by default because the original web "
+            "client has no screen for it (docs/api.md)", _flag),
     Setting("PHOTO_JOB_TTL", "3600",
             "seconds a class-photo job's answer is kept after it finished; its photos are deleted once it ran", int),
     Setting("PHOTO_JOBS_PER_TEACHER", "3",
@@ -239,7 +292,7 @@ SETTINGS = (
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
 SECRET_SETTINGS = ("SECRET_KEY", "FACE_KEY")
 # Settings whose value is a URL that may carry a password.
-URL_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "RATELIMIT_STORAGE_URI", "REDIS_URL")
+URL_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "RATELIMIT_STORAGE_URI", "REDIS_URL", "SMTP_URL")
 
 
 def shown(config_key, value):
@@ -247,6 +300,9 @@ def shown(config_key, value):
     secrets masked, a password inside a URL hidden."""
     if config_key in SECRET_SETTINGS:
         return "********"
+    if config_key == "LOW_ATTENDANCE_MAIL_AT":
+        day, hour, minute = weekly_moment_of(value)
+        return f"{WEEKDAY_NAMES[day]} {hour:02d}:{minute:02d}"
     if config_key in URL_SETTINGS and value:
         from sqlalchemy.engine import make_url
         return make_url(value).render_as_string(hide_password=True)
@@ -316,6 +372,8 @@ class Rules:
     face_retention_days: int = 0
     late_after_minutes: int = 10
     checkin_networks: tuple = ()  # ip_network objects; empty: anywhere
+    verify_invited_emails: bool = False
+    mail_on: bool = False  # SMTP_URL is set
     # a sealing.KeyRing (or one key, as bytes): never printed in a traceback or log
     face_key: Any = field(default=b"", repr=False)
 
@@ -333,6 +391,8 @@ class Rules:
                    face_retention_days=int(config["FACE_RETENTION_DAYS"]),
                    late_after_minutes=int(config["LATE_AFTER_MINUTES"]),
                    checkin_networks=_networks_of(config["CHECKIN_NETWORKS"]),
+                   verify_invited_emails=_flag_of(config["VERIFY_INVITED_EMAILS"]),
+                   mail_on=bool(config["SMTP_URL"]),
                    face_key=_face_ring(config))
 
 
@@ -354,3 +414,13 @@ def _networks_of(value):
     """ip_network objects; overrides may give the ranges as a string, as the environment does, or a list."""
     ranges = _networks(value) if value is None or isinstance(value, str) else value
     return tuple(ipaddress.ip_network(item, strict=False) for item in ranges)
+
+
+def _flag_of(value):
+    """Overrides may give a flag as text, as the environment does, or as a bool."""
+    return _flag(value) if isinstance(value, str) else bool(value)
+
+
+def weekly_moment_of(value):
+    """LOW_ATTENDANCE_MAIL_AT as (weekday, hour, minute); overrides may give it as text."""
+    return _weekly_moment(value) if isinstance(value, str) else tuple(value)

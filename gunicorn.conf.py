@@ -58,8 +58,8 @@ def on_starting(server):
 
 
 def post_fork(server, worker):
-    """Each worker: its own database connections, its face process, its session closer and
-    webhook sender."""
+    """Each worker: its own database connections, its face process, its session closer,
+    webhook sender and mail sender."""
     from models import db
     from services.faces import processes as face_processes
 
@@ -75,7 +75,8 @@ def post_fork(server, worker):
     # leave broken): the worker's threads that answer reads never wait for the encoder's GIL.
     face_processes.start()
     # Started after the face process's fork, which must happen while the worker has one thread.
-    from services import session_closing, webhooks
+    from services import mail, session_closing, webhooks
     app = server.app.wsgi()
     session_closing.start_closer(app, app.config["CLOSE_SESSIONS_EVERY"])
     webhooks.start_sender(app)
+    mail.start_sender(app)

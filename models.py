@@ -66,6 +66,9 @@ class User(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
     # the last login; FACE_RETENTION_DAYS counts from it or the last recognition, whichever is later
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # VERIFY_INVITED_EMAILS: a student who has not proven their address yet. Rosters treat them
+    # as an invitation to the address, not as a student, until a code or a teacher proves it.
+    claim_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     faces: Mapped[list["FaceEncoding"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
@@ -309,3 +312,60 @@ class WebhookDelivery(db.Model):
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(String(500))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class EmailClaim(db.Model):
+    """A student's pending proof of their address (VERIFY_INVITED_EMAILS): the code mailed last,
+    kept only as an HMAC under SECRET_KEY, when it expires and how many guesses it has had. The
+    code is drawn by the mail sender when it sends it, so no code is ever stored in clear, not
+    even in the outbox."""
+    __tablename__ = "email_claims"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # NULL: asked for, not sent yet
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    requested_at: Mapped[datetime] = mapped_column(DateTime)  # the last request, to space resends
+
+
+class GuardianContact(db.Model):
+    """A guardian's address for a student's address, from a roster file's guardian_email column
+    or given by the student. Keyed by the student's address, so a roster can name the guardian
+    of a student who has no account yet. Erasing the student deletes it."""
+    __tablename__ = "guardian_contacts"
+
+    student_email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    guardian_email: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+MAIL_KINDS = ("low_attendance", "claim_code")
+MAIL_STATUSES = ("pending", "sent", "failed")
+
+
+class MailMessage(db.Model):
+    """The mail outbox: written in the same transaction as what it tells, sent later by the mail
+    sender (never inside the request), retried with backoff; each attempt's outcome kept.
+    ``dedupe_key`` makes queuing the weekly notices idempotent, however many processes do it."""
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        CheckConstraint("kind IN ('low_attendance', 'claim_code')", name="kind"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        Index("ix_mail_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # the student the mail is about: erasing them deletes their mail, sent or not
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)  # NULL for a claim code: written when sent
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)

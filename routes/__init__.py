@@ -1,10 +1,10 @@
 """The /api/v1 blueprints, one per purpose, and the error handlers they share."""
-from routes import accounts, admin, class_photos, console, corrections, health, kiosk, leave, openapi, privacy
+from routes import accounts, admin, claims, class_photos, console, corrections, health, kiosk, leave, openapi, privacy
 from routes import reports, sessions, term_reports, terms, webhooks
 from routes.errors import register_error_handlers
 
 BLUEPRINTS = (accounts.bp, sessions.bp, class_photos.bp, corrections.bp, reports.bp, health.bp,
-              terms.bp, term_reports.bp, admin.bp, privacy.bp, kiosk.bp, leave.bp, webhooks.bp, console.bp)
+              terms.bp, term_reports.bp, admin.bp, privacy.bp, kiosk.bp, leave.bp, webhooks.bp, claims.bp, console.bp)
 
 
 def register(app):

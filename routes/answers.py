@@ -8,10 +8,11 @@ import functools
 import json
 import operator
 
-from models import DELIVERY_STATUSES, LEAVE_STATUSES, METHODS, STATUSES, STUDENT, USER_STATUSES, WEBHOOK_EVENTS
+from models import (DELIVERY_STATUSES, LEAVE_STATUSES, MAIL_KINDS, MAIL_STATUSES, METHODS, STATUSES, STUDENT,
+                    USER_STATUSES, WEBHOOK_EVENTS)
 from routes.common import rules
 from routes.declarations import STUDENT_EMAIL
-from services import accounts, categories, clock, kiosk, presence, webhooks
+from services import accounts, categories, clock, kiosk, mail, presence, webhooks
 
 # -- schema building blocks -----------------------------------------------------------------
 
@@ -97,10 +98,14 @@ def slot_json(class_name, class_date, starts_at, ends_at):
 
 PROFILE_FIELDS = {"email_id": EMAIL, "name": STRING, "user_type": USER_TYPE,
                   "faces_enrolled": COUNT, "create_datetime": DATETIME}
-PROFILE = Schema("Profile", obj(PROFILE_FIELDS))
+PROOF_PENDING = {"email_proof_pending": {
+    **BOOLEAN, "description": "only when true: the student's address awaits proof (VERIFY_INVITED_EMAILS); until "
+    "then no roster takes them in (request_email_code, submit_email_code)"}}
+PROFILE = Schema("Profile", obj({**PROFILE_FIELDS, **PROOF_PENDING}, required=PROFILE_FIELDS))
 LOGIN = Schema("ProfileWithToken", obj({**PROFILE_FIELDS, "token": {**STRING, "description": "send it as "
                                         "`Authorization: Bearer <token>` (or the `token` field)"},
-                                        "token_expires_at": DATETIME}))
+                                        "token_expires_at": DATETIME, **PROOF_PENDING},
+                                       required=(*PROFILE_FIELDS, "token", "token_expires_at")))
 # TEACHER_SIGNUP=approval: a teacher account an administrator must approve gets no token yet
 AWAITING_APPROVAL = Schema("AwaitingApproval", obj({"SUCCESS": STRING, **PROFILE_FIELDS}))
 REGISTERED = {"anyOf": [LOGIN, AWAITING_APPROVAL]}
@@ -119,6 +124,8 @@ def profile_json(user, token=None, expires_at=None):
             "status": user.status}
     if user.role == STUDENT:  # whose records these are, so an unexpected one can be disputed
         body["teachers"] = teachers_json(user)
+        if user.claim_pending:  # VERIFY_INVITED_EMAILS: the rosters that invited them wait for proof
+            body["email_proof_pending"] = True
     if token:
         body.update(token=token, token_expires_at=local_instant(expires_at))
     return body
@@ -453,7 +460,12 @@ EXPORT = Schema("PersonalDataExport", obj({
     "audit": {**array(AUDIT_ENTRY), "description": "audit entries about the caller"},
     "mentions": {**array(obj({"table": STRING, "column": STRING, "text": STRING})),
                  "description": "any other stored text that names the caller"},
-    "leave_requests": {**LEAVE_REQUESTS, "description": "a student's leave requests, with their reasons"}},
+    "leave_requests": {**LEAVE_REQUESTS, "description": "a student's leave requests, with their reasons"},
+    "guardian_email": {**nullable(EMAIL), "description": "a student's guardian, told of low attendance"},
+    "mail": {**array(obj({"kind": one_of(*MAIL_KINDS), "recipient": EMAIL, "subject": STRING,
+                          "status": one_of(*MAIL_STATUSES), "create_datetime": DATETIME,
+                          "sent_at": nullable(DATETIME)})),
+             "description": "mail about a student, sent or waiting"}},
     required=("profile", "faces", "records", "history", "sessions", "roster_changes", "invitations", "audit",
               "mentions")))
 
@@ -483,6 +495,10 @@ def export_json(user, data):
     }
     if user.role == STUDENT:
         body["teachers"] = teachers_json(user)
+        body["guardian_email"] = mail.guardian_of(user.email)
+        body["mail"] = [{"kind": m.kind, "recipient": m.recipient, "subject": m.subject, "status": m.status,
+                         "create_datetime": local_instant(m.created_at),
+                         "sent_at": local_instant(m.sent_at) if m.sent_at else None} for m in mail.about(user)]
     return body
 
 
@@ -599,3 +615,32 @@ def kiosk_json(result):
     student = result.student
     return {"status": result.status, "student_email_id": student.email if student else None,
             "name": student.name if student else None}
+
+
+# -- invitations claimed with proof, and guardians ---------------------------------------------
+
+EMAIL_PROVEN = Schema("EmailProven", obj({
+    "SUCCESS": STRING, "student_email_id": EMAIL,
+    "sessions_joined": {**COUNT, "description": "roster sessions (not ended yet) the student joined now"}}))
+AWAITING_PROOF = Schema("StudentAwaitingProof", obj({
+    "student_email_id": EMAIL, "name": STRING, "create_datetime": DATETIME,
+    "invited_sessions": {**COUNT, "description": "sessions (the teacher's own, for a teacher) inviting the address"}}))
+GUARDIAN = Schema("Guardian", obj({
+    "SUCCESS": STRING,
+    "guardian_email": {**nullable(EMAIL), "description": "gets the weekly low-attendance notice too; null: none"}}))
+MAIL = Schema("Mail", obj({
+    "kind": one_of(*MAIL_KINDS), "recipient": EMAIL, "subject": STRING, "status": one_of(*MAIL_STATUSES),
+    "attempts": COUNT, "create_datetime": DATETIME, "last_attempt_at": nullable(DATETIME),
+    "next_attempt_at": {**nullable(DATETIME), "description": "while pending"}, "last_error": nullable(STRING),
+    "sent_at": nullable(DATETIME)}))
+
+
+def mail_json(message):
+    """One outbox row as the administrator sees it: its outcome, not its text."""
+    def instant(value):
+        return local_instant(value) if value else None
+    return {"kind": message.kind, "recipient": message.recipient, "subject": message.subject,
+            "status": message.status, "attempts": message.attempts,
+            "create_datetime": local_instant(message.created_at), "last_attempt_at": instant(message.last_attempt_at),
+            "next_attempt_at": instant(message.next_attempt_at) if message.status == "pending" else None,
+            "last_error": message.last_error, "sent_at": instant(message.sent_at)}

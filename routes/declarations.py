@@ -100,7 +100,8 @@ STUDENT_EMAIL_IDS = Field("student_email_ids", "emails", "The roster: email addr
                           "(a JSON body may send a list). Blank or absent: reuse the roster of this teacher's "
                           "latest session of the same class_name.",
                           f"{STUDENT_EMAIL},rose@school.test", required=False, max_length=MAX_EMAIL, max_items=1000)
-ROSTER_FILE = Field("roster_file", "file", "The roster as a CSV file (columns email and an optional name; "
+ROSTER_FILE = Field("roster_file", "file", "The roster as a CSV file (columns email and an optional name, "
+                    "and under a header an optional guardian_email for the weekly low-attendance notice; "
                     "UTF-8 with or without BOM; ',' or ';'), instead of student_email_ids.", required=False)
 REQUIRE_CODE = Field("require_code", "flag", "1: a selfie check-in must carry the room's current presence "
                      "code (get_presence_code).", "0", required=False, max_length=MAX_FLAG)

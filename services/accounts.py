@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from models import STUDENT, TEACHER, AttendanceRecord, ClassSession, FaceEncoding, User, db
-from services import auth, clock, faces, invitations, sealing
+from services import auth, claims, clock, faces, invitations, sealing
 from services.errors import Conflict, Forbidden
 
 MAX_FACES = 10
@@ -19,8 +19,9 @@ def register(role, email, name, password, photo, rules):
     pending = role == TEACHER and rules.teacher_signup == "approval"
     user = create_user(role, email, name, password, encoding, rules.password_method,
                        status="pending_approval" if pending else "active", face_key=rules.face_key)
-    if role == STUDENT:
-        invitations.join_rosters(user, rules.timezone)  # rosters that named them before they enrolled
+    # rosters that named them before they enrolled; under VERIFY_INVITED_EMAILS once proven
+    if role == STUDENT and not claims.start(user, rules):
+        invitations.join_rosters(user, rules.timezone)
     if pending:
         return user, (None, None)
     return user, auth.issue_token(user, rules.token_ttl)

@@ -23,7 +23,7 @@ from werkzeug.security import check_password_hash
 
 from models import (STUDENT, TEACHER, AttendanceEvent, AttendanceRecord, Base, ClassSession, FaceEncoding,
                     RosterEvent, RosterInvitation, Token, User, db)
-from services import admin, audit, clock, leave, sealing
+from services import admin, audit, claims, clock, leave, sealing
 from services.errors import Conflict, Unauthorized
 from services.records import page, record_rows
 
@@ -62,6 +62,7 @@ def erase_user(user, actor, erase_attendance=False):
     templates = db.session.execute(delete(FaceEncoding).where(FaceEncoding.user_id == user.id)).rowcount
     db.session.execute(delete(Token).where(Token.user_id == user.id))
     leave.forget_student(user)  # reasons for leave are personal, often medical
+    claims.forget(user)  # their pending proof, their mail and their guardian's address
     own_records = select(AttendanceRecord.id).where(AttendanceRecord.student_id == user.id)
     records = db.session.scalar(select(func.count()).select_from(own_records.subquery()))
     if user.role == STUDENT and erase_attendance:

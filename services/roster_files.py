@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from models import STUDENT, TEACHER, AttendanceRecord, ClassSession, User, db
-from services import clock
+from services import clock, mail
 from services.emails import normalize as normalize_address
 from services.errors import BadInput, NotFound
 
@@ -27,6 +27,7 @@ class RosterLine:
     line: int
     email: str
     name: str | None
+    guardian_email: str | None = None
 
 
 class BadRosterFile(BadInput):
@@ -62,28 +63,38 @@ def _is_email(cell):
     return bool(EMAIL.match(cell)) and len(cell) <= 254
 
 
+GUARDIAN_LABELS = ("guardian", "parent")
+
+
 def _header_columns(cells):
-    """(email column, name column or None) of a header row; None when the row is not a header."""
+    """(email column, name column or None, guardian email column or None) of a header row; None
+    when the row is not a header. A guardian's column (guardian_email, parent email) is never
+    the student's."""
     if any(_is_email(c) for c in cells):
         return None
     labels = [re.sub(r"[\s_.-]", "", c.lower()) for c in cells]
-    email_col = next((i for i, c in enumerate(labels) if "mail" in c or c == "courriel"), None)
+    guardian_col = next((i for i, c in enumerate(labels) if any(g in c for g in GUARDIAN_LABELS)
+                         and ("mail" in c or "courriel" in c)), None)
+    email_col = next((i for i, c in enumerate(labels) if ("mail" in c or c == "courriel")
+                      and not any(g in c for g in GUARDIAN_LABELS)), None)
     name_col = next((i for i, c in enumerate(labels) if c in ("name", "fullname", "studentname", "nom")), None)
     if name_col is None:
-        name_col = next((i for i, c in enumerate(labels) if "name" in c and i != email_col), None)
-    return email_col, name_col
+        name_col = next((i for i, c in enumerate(labels) if "name" in c and i != email_col
+                         and not any(g in c for g in GUARDIAN_LABELS)), None)
+    return email_col, name_col, guardian_col
 
 
 def parse_csv(data):
     """The roster lines of a CSV file (bytes): columns email and an optional name, a header
-    row or not, UTF-8 with or without BOM, separated by ``,`` or ``;``.
+    row or not, UTF-8 with or without BOM, separated by ``,`` or ``;``. Under a header, an
+    optional guardian_email column names a guardian for the weekly low-attendance notice.
 
     Blank lines are skipped and repeated emails kept once. Raises BadRosterFile listing every
     bad line when any line is bad, so a file is imported whole or not at all.
     """
     text = _text(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(text))
-    email_col = name_col = None
+    email_col = name_col = guardian_col = None
     lines, problems, seen = [], [], set()
     try:
         rows = [(reader.line_num, [c.strip() for c in row]) for row in reader]
@@ -95,7 +106,7 @@ def parse_csv(data):
         if email_col is None:
             header = _header_columns(cells)
             if header is not None:
-                email_col, name_col = header
+                email_col, name_col, guardian_col = header
                 if email_col is None:
                     problems.append((number, "the first row is neither a header with an email column "
                                              "nor a student's email"))
@@ -113,7 +124,12 @@ def parse_csv(data):
         elif email not in seen:
             seen.add(email)
             name = cells[name_col] if name_col is not None and name_col < len(cells) else None
-            lines.append(RosterLine(number, email, (name or None) and name[:200]))
+            guardian = (normalize_address(cells[guardian_col]).strip()
+                        if guardian_col is not None and guardian_col < len(cells) else "")
+            if guardian and not _is_email(guardian):
+                problems.append((number, f"the guardian's {guardian[:60]!r} is not an email address"))
+                continue
+            lines.append(RosterLine(number, email, (name or None) and name[:200], guardian or None))
     if not lines and not problems:
         problems.append((None, "it lists no student"))
     if len(lines) > MAX_STUDENTS:
@@ -127,6 +143,11 @@ def emails(lines):
     return [line.email for line in lines]
 
 
+def guardians(lines):
+    """(student email, guardian email) of the lines that name a guardian."""
+    return [(line.email, line.guardian_email) for line in lines if line.guardian_email]
+
+
 def add_to_coming_sessions(teacher, class_name, roster_emails, tz_name):
     """Adds the roster's students to every session of the class that has not ended, leaving
     records already there alone. Returns (sessions, records added, emails matching no student)."""
@@ -138,7 +159,7 @@ def add_to_coming_sessions(teacher, class_name, roster_emails, tz_name):
         raise NotFound(f"{teacher.email} has no coming session of {class_name!r}; create them first "
                        "(create_class or create_schedule).", code="no_such_class")
     students = dict(db.session.execute(
-        select(User.email, User.id).where(User.role == STUDENT, User.email.in_(roster_emails))).all())
+        select(User.email, User.id).where(User.role == STUDENT, ~User.claim_pending, User.email.in_(roster_emails))).all())
     present = set(db.session.execute(select(AttendanceRecord.session_id, AttendanceRecord.student_id)
                                      .where(AttendanceRecord.session_id.in_(session_ids))).all())
     created_at = clock.utc_naive()
@@ -155,4 +176,6 @@ def import_file(data, teacher_email, class_name, tz_name):
                                                    User.role == TEACHER))
     if teacher is None:
         raise NotFound(f"No teacher has the email {teacher_email}.", code="no_such_teacher")
-    return add_to_coming_sessions(teacher, class_name, emails(parse_csv(data)), tz_name)
+    lines = parse_csv(data)
+    mail.remember_guardians(guardians(lines))
+    return add_to_coming_sessions(teacher, class_name, emails(lines), tz_name)

@@ -37,7 +37,7 @@ def update(teacher, slot, add, remove, scope="session", force=False):
                                    ClassSession.starts_at >= named.starts_at)
         .order_by(ClassSession.starts_at, ClassSession.id)).all()
     students = {u.email: u for u in db.session.scalars(
-        select(User).where(User.role == STUDENT, User.email.in_(add + remove)))}
+        select(User).where(User.role == STUDENT, ~User.claim_pending, User.email.in_(add + remove)))}
     changes = [_apply(session, teacher, add, remove, students, force) for session in targets]
     db.session.flush()
     removed = {e for c in changes for e in c.removed + c.uninvited}

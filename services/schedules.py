@@ -66,7 +66,7 @@ def create_schedule(teacher, class_name, weekdays, start_time, end_time, from_da
         waiting = invitations.latest_invited(teacher, class_name)
     else:
         found = dict(db.session.execute(select(User.email, User.id).where(
-            User.role == STUDENT, User.email.in_(roster_emails))).all()) if roster_emails else {}
+            User.role == STUDENT, ~User.claim_pending, User.email.in_(roster_emails))).all()) if roster_emails else {}
         student_ids, unknown = list(found.values()), [e for e in roster_emails if e not in found]
         waiting = unknown
 

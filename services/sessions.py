@@ -35,7 +35,7 @@ class Slot:
 def _students_by_email(emails):
     if not emails:
         return []
-    return db.session.scalars(select(User).where(User.role == STUDENT, User.email.in_(emails))).all()
+    return db.session.scalars(select(User).where(User.role == STUDENT, ~User.claim_pending, User.email.in_(emails))).all()
 
 
 def latest_roster(teacher, class_name):

@@ -1,8 +1,9 @@
 """Face detectors side by side on composed 12 MP stress rooms: recall, stray boxes, CPU cost.
 
-Compared in one run: Rollcall's class-photo detector of today (services.faces.detection.
-detect_room: Haar cascades confirmed by dlib's HOG), RetinaFace MobileNet-0.25
-(services.faces.retinaface, OpenCV DNN, one thread) at a few input scales, and
+Compared in one run: Rollcall's class-photo detector of the previous round (services.faces.
+detection.detect_room_cascades: Haar cascades confirmed by dlib's HOG), RetinaFace MobileNet-0.25
+(services.faces.retinaface, the boxes detect_room now starts from; one inference thread, run by
+onnxruntime when installed, else by OpenCV's DNN module: the engine is in the row's name), and
 face_recognition's defaults (HOG, one upsampling, on the full photo).
 
 Stress rooms (4000x3000, built with tools.rooms from the probe photos and the stranger): every
@@ -75,9 +76,9 @@ def _pixels(image):
 
 
 def today(pixels):
-    from services.faces.detection import detect_room
+    from services.faces.detection import detect_room_cascades
 
-    return [(b.top, b.right, b.bottom, b.left) for b in detect_room(pixels)]
+    return [(b.top, b.right, b.bottom, b.left) for b in detect_room_cascades(pixels)]
 
 
 def neural(pixels):

@@ -35,8 +35,11 @@ DEFAULT_MIN_SCORE = 0.6
 # TILE_OVERLAP: the network's working memory grows with the pixels of one pass (a whole
 # 12 MP photo in one pass holds ~0.5 GB more), while tiles of ~1.3 MP hold ~0.15 GB.
 TILE_SIDE = 1280
-# A face narrower than this lies whole inside some tile; the tiles keep only such faces ...
 TILE_OVERLAP = 160
+# A tile's box this near an edge it shares with a neighbour may be part of a face the tile
+# cuts; a face narrower than TILE_OVERLAP - 2 * TILE_EDGE_MARGIN lies whole inside some tile
+# and away from its shared edges, so the tiles keep only such boxes ...
+TILE_EDGE_MARGIN = 8
 # ... and a pass over the whole photo at this scale keeps the faces of COARSE_MIN_WIDTH and
 # up (at least ~40 px on its copy, where the network finds them well), faces a tile may cut.
 COARSE_SCALE = 1 / 3
@@ -82,14 +85,29 @@ def detect(rgb_pixels, min_score=DEFAULT_MIN_SCORE):
         found = [coarse[coarse[:, 2] - coarse[:, 0] >= COARSE_MIN_WIDTH]]
         for top, left, bottom, right in _tiles(height, width):
             tile = _pass(rgb_pixels[top:bottom, left:right], 1.0, min_score)
-            tile = tile[tile[:, 2] - tile[:, 0] < TILE_OVERLAP]
-            found.append(tile + np.array([left, top, left, top, 0.0]))
+            found.append(_whole_faces(tile, top, left, bottom, right, height, width)
+                         + np.array([left, top, left, top, 0.0]))
     found = np.concatenate(found)
     if not len(found):
         return []
     keep = cv2.dnn.NMSBoxes([[float(l), float(t), float(r - l), float(b - t)] for l, t, r, b, _ in found],
                             found[:, 4].tolist(), min_score, NMS_OVERLAP)
     return [Detection(float(found[i, 4]), *(float(v) for v in found[i, :4])) for i in np.ravel(keep)]
+
+
+def _whole_faces(tile, top, left, bottom, right, height, width):
+    """The tile's boxes narrow enough, and far enough from the edges it shares, to be whole faces."""
+    margin = TILE_EDGE_MARGIN
+    keep = tile[:, 2] - tile[:, 0] < TILE_OVERLAP - 2 * margin
+    if left > 0:
+        keep &= tile[:, 0] >= margin
+    if top > 0:
+        keep &= tile[:, 1] >= margin
+    if right < width:
+        keep &= tile[:, 2] <= right - left - margin
+    if bottom < height:
+        keep &= tile[:, 3] <= bottom - top - margin
+    return tile[keep]
 
 
 def _tiles(height, width):

@@ -13,6 +13,12 @@ every fifth one behind a surgical mask; masked faces are counted apart. A face c
 when a box contains its centre; a box containing no face's centre is a stray box.
 
 Flat cost: the same detectors on rooms of 10, 30 and 180 upright faces 60-140 px wide.
+
+Masked faces through the matcher: rooms of every probe photo and the stranger behind a mask
+(widths 48, 64, 96 px, upright and tilted 20 degrees), through Rollcall's whole class-photo
+path with each detector (dlib encoder, one-to-one assignment with the default tolerance,
+review band and margin, every enrolled person a candidate): how many are boxed, marked as
+their own person, sent to review, left unknown, and marked as someone else (must be 0).
 CPU seconds are the process's CPU time (all threads) over the detection of one photo.
 
 Run: nice -n 10 python -m bench.detectors [--faces DIR] [--no-reference]
@@ -67,6 +73,43 @@ def crowd_room(folder, count, seed):
     cutouts = [_cutout(str(sources[i % len(sources)]), int(w)) for i, w in enumerate(widths)]
     image, centres = compose(cutouts, seed=seed)
     return image, [(0, int(w), False, c) for w, c in zip(widths, centres)]
+
+
+def masked_marking(folder, detector_name):
+    """{outcome: count} of masked faces through detection.<detector_name>, dlib's encoder and
+    the class-photo matcher with the default settings."""
+    from config import SETTINGS
+    from services import faces
+    from services.faces import detection
+
+    settings = {s.name: s.read(s.default) for s in SETTINGS
+                if s.name in ("PHOTO_TOLERANCE", "PHOTO_REVIEW_BAND", "PHOTO_MARGIN")}
+    enrolled = {p.stem: faces.enrollment_encoding(p.read_bytes(), 50_000_000)
+                for p in sorted((folder / "enroll").iterdir()) if p.stem != Path(STRANGER).stem}
+    people = sorted(enrolled)
+    sources = _sources(folder)
+    tally = dict.fromkeys(("placed", "boxed", "marked right", "review", "unknown", "marked wrong"), 0)
+    for width in (48, 64, 96):
+        for tilt in (0, 20):
+            image, centres = compose([posed(_cutout(str(s), width), tilt, mask=True) for s in sources],
+                                     seed=width + tilt)
+            pixels = _pixels(image)
+            boxes = getattr(detection, detector_name)(pixels)
+            for source, (x, y) in zip(sources, centres):
+                tally["placed"] += 1
+                box = next((b for b in boxes if b.left <= x <= b.right and b.top <= y <= b.bottom), None)
+                if box is None:
+                    continue
+                tally["boxed"] += 1
+                match = faces.assign(faces.encode(pixels, [box]), people, [enrolled[p] for p in people],
+                                     settings["PHOTO_TOLERANCE"], settings["PHOTO_REVIEW_BAND"],
+                                     settings["PHOTO_MARGIN"])[0]
+                owner = next((p for p in people if source.stem.startswith(p)), None)
+                if match.decision == "matched":
+                    tally["marked right" if match.candidate == owner else "marked wrong"] += 1
+                else:
+                    tally["review" if match.decision == "needs_review" else "unknown"] += 1
+    return tally
 
 
 def _pixels(image):
@@ -169,6 +212,12 @@ def main():
             results[name][f"flat_{count}"] = {"cpu_seconds": seconds, "wall_seconds": wall, "boxed": boxed}
             baseline.setdefault(count, seconds)
         print(f"{name:<28}" + "".join(f"{c:>18}" for c in cells), flush=True)
+    print("\nmasked faces through the matcher (the stranger's faces can only be unknown or review)")
+    for name, detect in (("today (Haar + HOG)", "detect_room_cascades"), (f"RetinaFace ({retinaface.engine_name()})",
+                                                                            "detect_room")):
+        tally = masked_marking(args.faces, detect)
+        print(f"{name:<28}" + ", ".join(f"{k} {v}" for k, v in tally.items()), flush=True)
+        results[name]["masked_marking"] = tally
     if "face_recognition defaults" in results:
         ref = results["face_recognition defaults"]
         print("\nCPU per photo as a ratio to face_recognition's defaults (30 faces): "

@@ -42,7 +42,7 @@ from services import timing
 from services.faces.processes import per_process
 from services.faces.models import dlib_models, new_haar_cascade
 from services.faces.images import gray, resized
-from services.faces import retinaface
+from services.faces.retinaface import detect as retinaface_faces, load as load_retinaface
 
 # Selfies are detected on a copy whose longer side is at most this; faces in a selfie are
 # large, and HOG's cost grows with the pixel count.
@@ -225,7 +225,7 @@ os.register_at_fork(after_in_child=lambda: globals().update(_spare_lock=threadin
 def warm_up(copies=DETECT_THREADS):
     """Loads the class-photo detector and makes the detector copies the detection threads use,
     e.g. before forking workers (they then share the memory)."""
-    retinaface.load()
+    load_retinaface()
     made = {kind: [_make(kind) for _ in range(copies - len(_spare[kind]))] for kind in _spare}
     with _spare_lock:
         for kind, extra in made.items():
@@ -277,17 +277,12 @@ def _thread_haar(pixels, **options):
     return _borrowed("haar", lambda haar: haar.detectMultiScale(pixels, **options))
 
 
-def detect_room(pixels, on_face=None):
-    """Every face in a class photo, small, tilted and masked ones included, in reading order.
-
-    ``on_face``, when given, is called with each box once all are found."""
+def detect_room(pixels):
+    """Every face in a class photo, small, tilted and masked ones included, left to right."""
     with timing.phase("detect"):
         height, width = pixels.shape[:2]
-        boxes = sorted({_dlib_shaped(found, height, width) for found in retinaface.detect(pixels)},
-                       key=lambda b: (b.left, b.top))
-    for box in boxes:
-        (on_face or (lambda box: None))(box)
-    return boxes
+        return sorted({_dlib_shaped(found, height, width) for found in retinaface_faces(pixels)},
+                      key=lambda b: (b.left, b.top))
 
 
 def _dlib_shaped(found, height, width):

@@ -214,22 +214,17 @@ def _overlap(a, b):
     return inter / min(a.width * (a.bottom - a.top), b.width * (b.bottom - b.top))
 
 
-# Spare copies of dlib's detector and of the cascade: neither is safe to share between threads,
-# so a thread takes one for each call and puts it back. Copies made before a fork (warm_up)
-# serve the forked processes too: a copy of dlib's detector is costly to make.
+# Spare copies of dlib's detector and of the cascade (detect_room_cascades): neither is safe to
+# share between threads, so a thread takes one for each call and puts it back.
 _spare = {"hog": [], "haar": []}
 _spare_lock = threading.Lock()
 os.register_at_fork(after_in_child=lambda: globals().update(_spare_lock=threading.Lock()))
 
 
-def warm_up(copies=DETECT_THREADS):
-    """Loads the class-photo detector and makes the detector copies the detection threads use,
-    e.g. before forking workers (they then share the memory)."""
+def warm_up():
+    """Loads the class-photo detector, e.g. before forking workers (they then share its memory).
+    The cascades' detector copies are made when detect_room_cascades first runs."""
     load_retinaface()
-    made = {kind: [_make(kind) for _ in range(copies - len(_spare[kind]))] for kind in _spare}
-    with _spare_lock:
-        for kind, extra in made.items():
-            _spare[kind].extend(extra)
 
 
 def _make(kind):

@@ -325,3 +325,33 @@ def test_uncertain_band_and_strangers():
 def test_two_faces_of_one_student_mark_one_face():
     matches = match_faces(np.array([[0.35], [0.37]]), tolerance=0.6, review_band=0.0, margin=0.1)
     assert [m.decision for m in matches] == ["matched", "needs_review"]
+
+
+@pytest.mark.parametrize("height, width", [(3000, 4000), (4000, 3000), (1300, 5000), (1281, 1281), (2000, 900)])
+def test_detector_tiles_are_equal_cover_the_photo_and_overlap(height, width):
+    from services.faces import retinaface
+
+    tiles = retinaface._tiles(height, width)
+    assert len({(bottom - top, right - left) for top, left, bottom, right in tiles}) == 1
+    covered = np.zeros((height, width), dtype=bool)
+    for top, left, bottom, right in tiles:
+        assert 0 <= top < bottom <= height and 0 <= left < right <= width
+        covered[top:bottom, left:right] = True
+    assert covered.all()
+    for axis in (0, 1):
+        starts = sorted({tile[axis] for tile in tiles})
+        ends = sorted({tile[axis + 2] for tile in tiles})
+        assert all(end - start >= retinaface.TILE_OVERLAP for start, end in zip(starts[1:], ends))
+
+
+def test_a_tile_keeps_no_box_at_an_edge_it_shares():
+    from services.faces import retinaface
+
+    margin = retinaface.TILE_EDGE_MARGIN
+    boxes = np.array([[2, 50, 40, 90, 0.9],          # at the photo's own left edge: kept
+                      [50, 2, 90, 40, 0.9],          # at the top edge, shared with the tile above
+                      [50, 50, 90, 90, 0.9],         # inside: kept
+                      [50, 50, 50 + retinaface.TILE_OVERLAP, 90, 0.9],  # too wide for a tile
+                      [200, 50, 300 - margin + 1, 90, 0.9]])  # at the right edge, shared
+    kept = retinaface._whole_faces(boxes, 100, 0, 400, 300, 1000, 1000)
+    assert kept[:, :4].tolist() == [[2, 50, 40, 90], [50, 50, 90, 90]]

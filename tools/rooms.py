@@ -25,15 +25,21 @@ def face_cutout(photo_bytes, face_width):
     return crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.LANCZOS)
 
 
-def posed(cutout, angle=0.0, blur=0.0, shadow=0.0, occlusion=0.0):
+def posed(cutout, angle=0.0, blur=0.0, shadow=0.0, occlusion=0.0, mask=False):
     """An RGBA copy of a ``face_cutout`` with the head tilted ``angle`` degrees (counter-clockwise,
     about the face centre, which stays the cutout's centre), a shadow darkening it from left to
     right by up to ``shadow`` (0..1), a Gaussian blur of ``blur`` px, and the lower right
     ``occlusion`` (0..1) of the face's width covered by a dark round shape (a shoulder or a
-    raised hand in front). ``compose`` pastes it through its alpha, so the turned corners show
-    the room behind."""
+    raised hand in front), and with ``mask`` a pale blue surgical mask over the nose, mouth and
+    chin (drawn before the tilt, so it turns with the head). ``compose`` pastes it through its
+    alpha, so the turned corners show the room behind."""
     face_width = cutout.width / 2  # face_cutout's margin is half a face width on each side
     image = cutout.convert("RGB")
+    if mask:
+        cx, cy = cutout.width / 2, cutout.height / 2
+        ImageDraw.Draw(image).rounded_rectangle(
+            (cx - 0.5 * face_width, cy + 0.02 * face_width, cx + 0.5 * face_width, cy + 0.62 * face_width),
+            radius=0.15 * face_width, fill=(165, 200, 220))
     if blur:
         image = image.filter(ImageFilter.GaussianBlur(blur))
     image = image.convert("RGBA").rotate(angle, resample=Image.BICUBIC, expand=True)

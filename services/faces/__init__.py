@@ -167,11 +167,9 @@ def _kiosk_encoding(data, max_pixels):
 
 
 def _room_encodings(data, max_pixels, keep_pixels):
-    """Each face is encoded as soon as it is found, while the detector's threads look for the others."""
     pixels = decode(data, max_pixels)
-    encoded = {}
-    boxes = detect_room(pixels, on_face=lambda box: encoded.setdefault(box, encode(pixels, [box])[0]))
-    return (pixels if keep_pixels else None), boxes, [encoded[box] for box in boxes]
+    boxes = detect_room(pixels)
+    return (pixels if keep_pixels else None), boxes, encode(pixels, boxes)
 
 
 # ---- stored templates --------------------------------------------------------------------

@@ -1,6 +1,17 @@
 """Where the faces are: boxes in a selfie or a class photo, in full-resolution coordinates.
 
-Selfies: dlib's HOG on a bounded copy. Class photos: a 12 MP room holds faces from ~50 px
+Selfies: dlib's HOG on a bounded copy. Class photos: RetinaFace (services.faces.retinaface), a
+small neural detector that looks at every position of the photo once, so its cost is flat in
+the number of faces, and that finds faces from ~36 px wide, heads tilted to ~45 degrees and
+faces behind a mask, where the cascades below miss them. Its boxes are turned into boxes of
+the shape dlib's HOG gives (dlib's landmark model, which aligns each face for the encoder,
+was trained on those), so the enrolled templates keep matching.
+
+The class-photo detector of the previous round, Haar cascades confirmed by HOG
+(detect_room_cascades, below), is kept for comparison (bench.detectors): it is slower on every
+photo of more than a few faces and finds fewer faces, but boxes no fragments of faces.
+
+The cascades: a 12 MP room holds faces from ~50 px
 (back row) to several hundred px wide. dlib's HOG finds faces of ~80 px and up, at a cost
 that grows with the pixels it scans: over a 12 MP photo, upsampled, it takes seconds. So HOG scans
 a copy resized to ROOM_HOG_PIXELS (a half-size copy of a 12 MP photo, an upsampled one of a
@@ -31,6 +42,7 @@ from services import timing
 from services.faces.processes import per_process
 from services.faces.models import dlib_models, new_haar_cascade
 from services.faces.images import gray, resized
+from services.faces.retinaface import detect as retinaface_faces, load as load_retinaface
 
 # Selfies are detected on a copy whose longer side is at most this; faces in a selfie are
 # large, and HOG's cost grows with the pixel count.
@@ -76,6 +88,10 @@ ROTATED_HAAR_NEIGHBOURS = 3
 # on the tilted rooms of bench.tilt_recall.
 ROTATED_HAAR_SCALE_STEP = 1.2
 DETECT_THREADS = 3
+# dlib's HOG box for a face RetinaFace boxes (measured on bench.detectors' rooms of upright
+# faces): square, 1.16 times as wide, its centre lower by 0.045 of RetinaFace's box height.
+DLIB_BOX_WIDTH_RATIO = 1.16
+DLIB_BOX_CENTRE_DROP = 0.045
 
 
 @dataclass(frozen=True)
@@ -198,20 +214,17 @@ def _overlap(a, b):
     return inter / min(a.width * (a.bottom - a.top), b.width * (b.bottom - b.top))
 
 
-# Spare copies of dlib's detector and of the cascade: neither is safe to share between threads,
-# so a thread takes one for each call and puts it back. Copies made before a fork (warm_up)
-# serve the forked processes too: a copy of dlib's detector is costly to make.
+# Spare copies of dlib's detector and of the cascade (detect_room_cascades): neither is safe to
+# share between threads, so a thread takes one for each call and puts it back.
 _spare = {"hog": [], "haar": []}
 _spare_lock = threading.Lock()
 os.register_at_fork(after_in_child=lambda: globals().update(_spare_lock=threading.Lock()))
 
 
-def warm_up(copies=DETECT_THREADS):
-    """Makes the detector copies the detection threads use, e.g. before forking workers."""
-    made = {kind: [_make(kind) for _ in range(copies - len(_spare[kind]))] for kind in _spare}
-    with _spare_lock:
-        for kind, extra in made.items():
-            _spare[kind].extend(extra)
+def warm_up():
+    """Loads the class-photo detector, e.g. before forking workers (they then share its memory).
+    The cascades' detector copies are made when detect_room_cascades first runs."""
+    load_retinaface()
 
 
 def _make(kind):
@@ -259,8 +272,25 @@ def _thread_haar(pixels, **options):
     return _borrowed("haar", lambda haar: haar.detectMultiScale(pixels, **options))
 
 
-def detect_room(pixels, on_face=None):
-    """Every face in a class photo, small ones included.
+def detect_room(pixels):
+    """Every face in a class photo, small, tilted and masked ones included, left to right."""
+    with timing.phase("detect"):
+        height, width = pixels.shape[:2]
+        return sorted({_dlib_shaped(found, height, width) for found in retinaface_faces(pixels)},
+                      key=lambda b: (b.left, b.top))
+
+
+def _dlib_shaped(found, height, width):
+    """The box dlib's HOG would give for a face RetinaFace found."""
+    side = DLIB_BOX_WIDTH_RATIO * (found.right - found.left)
+    cx = (found.left + found.right) / 2
+    cy = (found.top + found.bottom) / 2 + DLIB_BOX_CENTRE_DROP * (found.bottom - found.top)
+    return _clip((round(cy - side / 2), round(cx + side / 2), round(cy + side / 2), round(cx - side / 2)),
+                 height, width)
+
+
+def detect_room_cascades(pixels, on_face=None):
+    """Every face in a class photo by the cascades and HOG (see the module's docstring).
 
     ``on_face``, when given, is called (in the calling thread) with each box as soon as it is
     final, while the detector's threads still look for the others: encoding a face there

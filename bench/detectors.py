@@ -25,7 +25,6 @@ Run: nice -n 10 python -m bench.detectors [--faces DIR] [--no-reference]
 """
 import argparse
 import functools
-import io
 import json
 import time
 from pathlib import Path

@@ -19,7 +19,7 @@ from email.utils import make_msgid
 from types import SimpleNamespace
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from config import weekly_moment_of
@@ -111,21 +111,6 @@ def pending_for(user_id, kind):
         MailMessage.user_id == user_id, MailMessage.kind == kind, MailMessage.status == "pending")) is not None
 
 
-def _claim(now, limit):
-    due = db.session.scalars(select(MailMessage.id).where(MailMessage.status == "pending",
-                                                          MailMessage.next_attempt_at <= now)
-                             .order_by(MailMessage.next_attempt_at, MailMessage.id).limit(limit)).all()
-    if not due:
-        return []
-    claimed = db.session.execute(
-        update(MailMessage).where(MailMessage.id.in_(due), MailMessage.status == "pending",
-                                  MailMessage.next_attempt_at <= now)
-        .values(next_attempt_at=now + LEASE, attempts=MailMessage.attempts + 1)
-        .returning(MailMessage.id).execution_options(synchronize_session=False)).scalars().all()
-    db.session.commit()  # claimed before sending: a slow server holds no transaction open
-    return claimed
-
-
 def _record_outcome(message_id, error, permanent=False):
     """Sent when ``error`` is None; else the next attempt after the backoff, or failed once
     that would come more than a day after the mail was queued (or at once when ``permanent``)."""
@@ -151,7 +136,7 @@ def send_due(config, limit=BATCH):
     """Sends the due mail (at most ``limit``); returns how many were attempted."""
     if not config["SMTP_URL"]:
         return 0
-    claimed = _claim(clock.utc_naive(), limit)
+    claimed = periodic.claim_due(MailMessage, clock.utc_naive(), limit, LEASE)
     for message_id in claimed:
         message = db.session.get(MailMessage, message_id)
         if message is None:

@@ -1,9 +1,11 @@
 """A small background thread that runs one task every few seconds in a web process: the session
-closer and the webhook sender. The tasks are safe to run in several processes at once (each
+closer and the senders of webhooks and mail. The tasks are safe to run in several processes at once (each
 claims its work with a conditional UPDATE), so every gunicorn worker may run its own."""
 import logging
 import random
 import threading
+
+from sqlalchemy import select, update
 
 from models import db
 
@@ -52,3 +54,20 @@ def start(app, every_seconds, task, name):
     if every_seconds <= 0:
         return None
     return Periodic(app, every_seconds, task, name).start()
+
+
+def claim_due(outbox, now, limit, lease):
+    """Claims up to ``limit`` pending rows of an outbox table (mail, webhook deliveries) that are
+    due at ``now``: one conditional UPDATE, so of senders in several processes exactly one gets
+    each row; a claimed row is due again after ``lease`` if its sender died mid-send. Commits,
+    so a slow server on the other end holds no transaction open. Returns the claimed ids."""
+    due = db.session.scalars(select(outbox.id).where(outbox.status == "pending", outbox.next_attempt_at <= now)
+                             .order_by(outbox.next_attempt_at, outbox.id).limit(limit)).all()
+    if not due:
+        return []
+    claimed = db.session.execute(
+        update(outbox).where(outbox.id.in_(due), outbox.status == "pending", outbox.next_attempt_at <= now)
+        .values(next_attempt_at=now + lease, attempts=outbox.attempts + 1)
+        .returning(outbox.id).execution_options(synchronize_session=False)).scalars().all()
+    db.session.commit()
+    return claimed

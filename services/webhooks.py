@@ -24,7 +24,7 @@ import urllib.request
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import DateTime, Integer, String, Text, func, insert, literal, select, update
+from sqlalchemy import DateTime, Integer, String, Text, func, insert, literal, select
 
 from models import WEBHOOK_EVENTS, Webhook, WebhookDelivery, db
 from services import audit, clock, periodic
@@ -174,21 +174,6 @@ def _post(url, secret, body):
         return None, str(getattr(exc, "reason", exc))[:500]
 
 
-def _claim(now, limit):
-    due = db.session.scalars(select(WebhookDelivery.id).where(WebhookDelivery.status == "pending",
-                                                              WebhookDelivery.next_attempt_at <= now)
-                             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)).all()
-    if not due:
-        return []
-    claimed = db.session.execute(
-        update(WebhookDelivery).where(WebhookDelivery.id.in_(due), WebhookDelivery.status == "pending",
-                                      WebhookDelivery.next_attempt_at <= now)
-        .values(next_attempt_at=now + LEASE, attempts=WebhookDelivery.attempts + 1)
-        .returning(WebhookDelivery.id).execution_options(synchronize_session=False)).scalars().all()
-    db.session.commit()  # claimed before posting: a slow endpoint holds no transaction open
-    return claimed
-
-
 def _record_outcome(delivery_id, status, error):
     """Keeps an attempt's outcome: delivered on a 2xx, else the next attempt after the backoff,
     or failed once that would come more than a day after the event."""
@@ -212,7 +197,7 @@ def _record_outcome(delivery_id, status, error):
 def deliver_due(allow_private, limit=BATCH):
     """Sends the due deliveries (at most ``limit``); returns how many were attempted."""
     now = clock.utc_naive()
-    claimed = _claim(now, limit)
+    claimed = periodic.claim_due(WebhookDelivery, now, limit, LEASE)
     for delivery_id in claimed:
         target = db.session.execute(select(Webhook.url, Webhook.secret, WebhookDelivery.body)
                                     .join(Webhook, WebhookDelivery.webhook_id == Webhook.id)

@@ -160,12 +160,7 @@ def send_due(config, limit=BATCH):
 
 def send_all(config):
     """Sends everything due now, batch after batch (the command); returns how many were attempted."""
-    total = 0
-    while True:
-        sent = send_due(config)
-        total += sent
-        if sent == 0:
-            return total
+    return periodic.until_empty(lambda: send_due(config))
 
 
 # -- guardians -------------------------------------------------------------------------------

@@ -71,3 +71,12 @@ def claim_due(outbox, now, limit, lease):
         .returning(outbox.id).execution_options(synchronize_session=False)).scalars().all()
     db.session.commit()
     return claimed
+
+
+def until_empty(batch):
+    """Runs ``batch()`` (which returns how many rows it handled) until it handles none; returns
+    the total: a command's way of emptying an outbox the periodic thread empties bit by bit."""
+    total = 0
+    while handled := batch():
+        total += handled
+    return total

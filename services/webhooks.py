@@ -216,12 +216,7 @@ def deliver_due(allow_private, limit=BATCH):
 
 def deliver_all(allow_private):
     """Sends everything due now, batch after batch (the command); returns how many were attempted."""
-    total = 0
-    while True:
-        sent = deliver_due(allow_private)
-        total += sent
-        if sent == 0:
-            return total
+    return periodic.until_empty(lambda: deliver_due(allow_private))
 
 
 def start_sender(app):

@@ -32,6 +32,7 @@ def look(page, name):
 
 def sign_in_as(page, email, role):
     page.goto("/#/signin")
+    page.get_by_role("heading", name="Sign in to Rollcall").wait_for()
     page.get_by_role("radio", name=ROLE_LABELS[role]).check()
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
@@ -95,9 +96,14 @@ def test_the_sign_in_page_opens_each_roles_pages(page, make_user, it):
 
 
 def sign_up(page, role, name, email, photo=None):
+    """Chooses the role on the sign-in page, which the sign-up form then offers first."""
     page.goto("/#/signin")
-    page.get_by_role("link", name="Create an account").click()
+    # Both pages have role buttons of the same names: act on each only once it shows.
+    page.get_by_role("heading", name="Sign in to Rollcall").wait_for()
     page.get_by_role("radio", name=ROLE_LABELS[role]).check()
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_role("heading", name="Create an account").wait_for()
+    assert page.get_by_role("radio", name=ROLE_LABELS[role]).is_checked()
     page.get_by_label("Your name").fill(name)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)

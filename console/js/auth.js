@@ -18,6 +18,8 @@ export function remember(email, name, token, role = "teacher") {
 
 // The role last signed in with on this device, offered first on the sign-in page.
 export const LAST_ROLE_KEY = "rollcall.role";
+// The role chosen on the sign-in page, carried to the sign-up form for this tab only.
+export const SIGNUP_ROLE_KEY = "rollcall.signup-role";
 
 // Each role's first page.
 export const HOME = { teacher: "today", admin: "admin", student: "mine" };

@@ -28,6 +28,9 @@ export function render(view) {
   const notice = sessionStorage.getItem("rollcall.signin-message");
   sessionStorage.removeItem("rollcall.signin-message");
 
+  // The sign-up form opens on the role already chosen here.
+  const signUp = h("a", { href: "#/signup" }, "Create an account");
+  signUp.addEventListener("click", () => sessionStorage.setItem(auth.SIGNUP_ROLE_KEY, roleChoice.querySelector(":checked")?.value || ""));
   const form = h("form", { className: "card narrow", novalidate: true },
     h("h1", {}, "Sign in to Rollcall"),
     h("p", { className: "lead" }, "Teachers take attendance here; students check in and see their attendance; the school's administrators look after accounts."),
@@ -37,7 +40,7 @@ export function render(view) {
     field("Password", password),
     problem,
     submit,
-    h("p", {}, "New to Rollcall? ", h("a", { href: "#/signup" }, "Create an account")));
+    h("p", {}, "New to Rollcall? ", signUp));
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -14,6 +14,8 @@ const ROLES = {
 };
 
 export function render(view) {
+  const chosenRole = ROLES[sessionStorage.getItem(auth.SIGNUP_ROLE_KEY)] ? sessionStorage.getItem(auth.SIGNUP_ROLE_KEY) : "student";
+  sessionStorage.removeItem(auth.SIGNUP_ROLE_KEY);
   const name = h("input", { type: "text", name: "name", autocomplete: "name", maxlength: 200, required: true });
   const email = h("input", { type: "email", name: "email", autocomplete: "email", inputmode: "email", required: true });
   const password = h("input", { type: "password", name: "password", autocomplete: "new-password", required: true });
@@ -25,7 +27,7 @@ export function render(view) {
   const problem = alertBox();
   const roleChoice = h("fieldset", { className: "roles" }, h("legend", {}, "I am a"),
     h("div", { className: "checks" }, Object.entries(ROLES).map(([role, { label }]) => h("label", { className: "check" },
-      h("input", { type: "radio", name: "role", value: role, checked: role === "student" }), label))));
+      h("input", { type: "radio", name: "role", value: role, checked: role === chosenRole }), label))));
   const form = h("form", { className: "card narrow", novalidate: true },
     h("h1", {}, "Create an account"),
     h("p", { className: "lead" }, "Rollcall recognises you by your face: the photo is turned into a template and the photo itself is not kept."),

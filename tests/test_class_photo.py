@@ -355,3 +355,37 @@ def test_a_tile_keeps_no_box_at_an_edge_it_shares():
                       [200, 50, 300 - margin + 1, 90, 0.9]])  # at the right edge, shared
     kept = retinaface._whole_faces(boxes, 100, 0, 400, 300, 1000, 1000)
     assert kept[:, :4].tolist() == [[2, 50, 40, 90], [50, 50, 90, 90]]
+
+
+@pytest.mark.face
+def test_encoding_while_the_detector_runs_gives_what_one_step_after_the_other_gives():
+    from services import faces
+
+    image = _room(list(PEOPLE), widths=[50, 72, 95, 118, 140])[0]
+    pixels = decode(image, 50_000_000)
+    assert pixels.shape[0] * pixels.shape[1] > 4 * 1280 * 1280  # the photo is looked at in tiles
+    _, boxes, encodings = faces.room_encodings(image, 50_000_000)
+    one_after_the_other = detection.detect_room(pixels)
+    assert boxes == one_after_the_other and len(boxes) == len(PEOPLE) + 1
+    assert np.array_equal(encodings, faces.encode(pixels, one_after_the_other))
+
+
+@pytest.mark.face
+def test_a_failure_of_the_detectors_thread_fails_the_photo(monkeypatch):
+    from services import faces
+    from services.faces import retinaface
+
+    passes = []
+    network = retinaface.face_detector_network()
+
+    def failing_third_pass(blob):
+        passes.append(blob.shape)
+        if len(passes) == 3:
+            raise MemoryError("out of memory")
+        return network(blob)
+
+    monkeypatch.setattr(retinaface, "face_detector_network", lambda: failing_third_pass)
+    with pytest.raises(MemoryError):
+        faces.room_encodings(_room(list(PEOPLE), widths=[50, 72, 95, 118, 140])[0], 50_000_000)
+    assert len(passes) == 3
+    assert not retinaface._lock.locked()

@@ -167,9 +167,17 @@ def _kiosk_encoding(data, max_pixels):
 
 
 def _room_encodings(data, max_pixels, keep_pixels):
+    """Each face is encoded as soon as the detector finds it, while it looks at the rest of the
+    photo (dlib's encoder holds the GIL; the detector's network does not)."""
     pixels = decode(data, max_pixels)
-    boxes = detect_room(pixels)
-    return (pixels if keep_pixels else None), boxes, encode(pixels, boxes)
+    encoded = {}
+
+    def encode_once(box):
+        if box not in encoded:
+            encoded[box] = encode(pixels, [box])[0]
+
+    boxes = detect_room(pixels, on_face=encode_once)
+    return (pixels if keep_pixels else None), boxes, [encoded[box] for box in boxes]
 
 
 # ---- stored templates --------------------------------------------------------------------

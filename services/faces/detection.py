@@ -272,12 +272,17 @@ def _thread_haar(pixels, **options):
     return _borrowed("haar", lambda haar: haar.detectMultiScale(pixels, **options))
 
 
-def detect_room(pixels):
-    """Every face in a class photo, small, tilted and masked ones included, left to right."""
+def detect_room(pixels, on_face=None):
+    """Every face in a class photo, small, tilted and masked ones included, left to right.
+
+    ``on_face``, when given, is called (in the calling thread) with each box found, while the
+    detector looks at the rest of the photo: a few are boxes the answer then leaves out
+    (faces found twice where parts of the photo overlap)."""
+    height, width = pixels.shape[:2]
+    on_found = None if on_face is None else (lambda found: on_face(_dlib_shaped(found, height, width)))
     with timing.phase("detect"):
-        height, width = pixels.shape[:2]
-        return sorted({_dlib_shaped(found, height, width) for found in retinaface_faces(pixels)},
-                      key=lambda b: (b.left, b.top))
+        found = retinaface_faces(pixels, on_found=on_found)
+    return sorted({_dlib_shaped(face, height, width) for face in found}, key=lambda b: (b.left, b.top))
 
 
 def _dlib_shaped(found, height, width):

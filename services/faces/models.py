@@ -45,8 +45,9 @@ def face_detector_network():
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        # no arena: it would keep the largest pass's working memory for the life of the process
-        options.enable_cpu_mem_arena = False
+        # The arena keeps a pass's working memory for the next one (~50 MB held after a 12 MP
+        # photo's tiles): without it a 12 MP photo's detection took 749 ms instead of 582.
+        options.enable_cpu_mem_arena = True
         session = ort.InferenceSession(str(MODEL_FILE), options, providers=["CPUExecutionProvider"])
         names = _head_outputs([o.name for o in session.get_outputs()])
         input_name = session.get_inputs()[0].name

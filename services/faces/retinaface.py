@@ -10,6 +10,7 @@ network looks at every position of the image once, however many faces it holds.
 A process runs one inference at a time, on one thread, like dlib's BLAS: the web and queue
 workers are the parallelism (and an OpenCV net is not safe to share between threads).
 """
+import collections
 import os
 import threading
 from dataclasses import dataclass
@@ -67,32 +68,116 @@ def engine_name():
     return face_detector_engine()
 
 
-def _run(blob):
+def _run(blob, running=None):
     """The six head maps for an input blob, one inference at a time in this process."""
     with _lock:
-        return face_detector_network()(blob)
+        if running is None:
+            return face_detector_network()(blob)
+        running(True)
+        try:
+            return face_detector_network()(blob)
+        finally:
+            running(False)
 
 
-def detect(rgb_pixels, min_score=DEFAULT_MIN_SCORE):
-    """Faces in an RGB uint8 image, at full size, best first."""
+def detect(rgb_pixels, min_score=DEFAULT_MIN_SCORE, on_found=None):
+    """Faces in an RGB uint8 image, at full size, best first.
+
+    ``on_found``, when given, is called in the calling thread with each face a part of the photo
+    shows (a superset of the answer: where parts overlap, a face may be found twice), while a
+    thread of its own runs the network over the next part. Work done there, such as encoding,
+    overlaps the network's."""
+    if on_found is None:
+        found = [_suppressed(boxes, min_score) for boxes in _passes(rgb_pixels, min_score)]
+    else:
+        found = _overlapped(rgb_pixels, min_score, on_found)
+    found = _suppressed(np.concatenate(found), min_score)
+    return [_detection(box) for box in found]
+
+
+def _detection(box):
+    return Detection(float(box[4]), *(float(v) for v in box[:4]))
+
+
+def _overlapped(rgb_pixels, min_score, on_found):
+    """Each pass's boxes, the passes run in a thread of their own while ``on_found`` is called
+    with each box in this one.
+
+    ``on_found`` is called only while the network runs: work that holds the GIL (dlib's encoder
+    does, for ~15 ms a face) would otherwise stall the thread's own Python steps between two
+    inferences, each for as long as one call."""
+    changed = threading.Condition()
+    shared = {"passes": [], "running": False, "done": False, "error": None, "stop": False}
+
+    def running(flag):
+        with changed:
+            shared["running"] = flag
+            changed.notify()
+
+    def produce():
+        try:
+            for boxes in _passes(rgb_pixels, min_score, running):
+                with changed:
+                    shared["passes"].append(boxes)
+                    changed.notify()
+                if shared["stop"]:
+                    break
+        except BaseException as error:  # handed to the caller's thread, which raises it
+            shared["error"] = error
+        finally:
+            with changed:
+                shared["done"] = True
+                changed.notify()
+
+    threading.Thread(target=produce, name="retinaface", daemon=True).start()
+    found, waiting = [], collections.deque()
+    try:
+        while True:
+            with changed:
+                changed.wait_for(lambda: shared["passes"] or shared["done"] or (waiting and shared["running"]))
+                arrived, shared["passes"] = shared["passes"], []
+                done = shared["done"]
+            if shared["error"] is not None:
+                raise shared["error"]
+            for boxes in arrived:
+                found.append(_suppressed(boxes, min_score))
+                waiting.extend(found[-1])
+            if done:
+                break
+            if waiting and shared["running"]:
+                on_found(_detection(waiting.popleft()))
+        while waiting:
+            on_found(_detection(waiting.popleft()))
+    finally:
+        shared["stop"] = True
+    return found
+
+
+def _suppressed(found, min_score):
+    """The boxes left, best first, when each box overlapping a better one is dropped: the network
+    gives several boxes per face (neighbouring anchors), and overlapping passes the same face twice."""
     import cv2
 
-    height, width = rgb_pixels.shape[:2]
-    if height * width <= TILE_SIDE * TILE_SIDE:
-        found = [_pass(rgb_pixels, 1.0, min_score)]
-    else:
-        coarse = _pass(rgb_pixels, COARSE_SCALE, min_score)
-        found = [coarse[coarse[:, 2] - coarse[:, 0] >= COARSE_MIN_WIDTH]]
-        for top, left, bottom, right in _tiles(height, width):
-            tile = _pass(rgb_pixels[top:bottom, left:right], 1.0, min_score)
-            found.append(_whole_faces(tile, top, left, bottom, right, height, width)
-                         + np.array([left, top, left, top, 0.0]))
-    found = np.concatenate(found)
     if not len(found):
-        return []
+        return found
     keep = cv2.dnn.NMSBoxes([[float(l), float(t), float(r - l), float(b - t)] for l, t, r, b, _ in found],
                             found[:, 4].tolist(), min_score, NMS_OVERLAP)
-    return [Detection(float(found[i, 4]), *(float(v) for v in found[i, :4])) for i in np.ravel(keep)]
+    return found[np.ravel(keep)]
+
+
+def _passes(rgb_pixels, min_score, running=None):
+    """[[left, top, right, bottom, score]] of each pass in turn, in the image's pixels: one pass
+    for a small image; a coarse pass for large faces, then the tiles, for a large one.
+    ``running(True|False)`` is told when the network starts and ends each pass."""
+    height, width = rgb_pixels.shape[:2]
+    if height * width <= TILE_SIDE * TILE_SIDE:
+        yield _pass(rgb_pixels, 1.0, min_score, running)
+        return
+    coarse = _pass(rgb_pixels, COARSE_SCALE, min_score, running)
+    yield coarse[coarse[:, 2] - coarse[:, 0] >= COARSE_MIN_WIDTH]
+    for top, left, bottom, right in _tiles(height, width):
+        tile = _pass(rgb_pixels[top:bottom, left:right], 1.0, min_score, running)
+        yield _whole_faces(tile, top, left, bottom, right, height, width) + np.array([left, top, left, top, 0.0])
 
 
 def _whole_faces(tile, top, left, bottom, right, height, width):
@@ -122,7 +207,7 @@ def _tiles(height, width):
     return [(top, left, bottom, right) for top, bottom in spans(height) for left, right in spans(width)]
 
 
-def _pass(rgb_pixels, scale, min_score):
+def _pass(rgb_pixels, scale, min_score, running=None):
     """[[left, top, right, bottom, score]] of one pass of the network over a copy of the image
     resized by ``scale``, in the image's own pixels."""
     import cv2
@@ -130,7 +215,7 @@ def _pass(rgb_pixels, scale, min_score):
     height, width = rgb_pixels.shape[:2]
     size = (max(32, round(width * scale)), max(32, round(height * scale)))
     blob = cv2.dnn.blobFromImage(np.ascontiguousarray(rgb_pixels), 1.0, size, BGR_MEAN, swapRB=True, crop=False)
-    maps = _run(blob)
+    maps = _run(blob, running)
     found = [_decoded(maps[2 * level][0], maps[2 * level + 1][0], stride, sizes, min_score)
              for level, (stride, sizes) in enumerate(zip(STRIDES, ANCHOR_SIZES))]
     found = np.concatenate(found)

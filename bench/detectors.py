@@ -1,10 +1,11 @@
 """Face detectors side by side on composed 12 MP stress rooms: recall, stray boxes, CPU cost.
 
-Compared in one run: Rollcall's class-photo detector of the previous round (services.faces.
-detection.detect_room_cascades: Haar cascades confirmed by dlib's HOG), RetinaFace MobileNet-0.25
-(services.faces.retinaface, the boxes detect_room now starts from; one inference thread, run by
-onnxruntime when installed, else by OpenCV's DNN module: the engine is in the row's name), and
-face_recognition's defaults (HOG, one upsampling, on the full photo).
+Compared in one run: RetinaFace MobileNet-0.25 (services.faces.retinaface, which every photo
+goes through; one inference thread, run by onnxruntime when installed, else by OpenCV's DNN
+module: the engine is in the row's name) and face_recognition's defaults (HOG, one
+upsampling, on the full photo). The previous round's class-photo detector (Haar cascades
+confirmed by dlib's HOG) was removed after this benchmark measured it beside the others: its
+row comes from running this file in a checkout of abd5e86 (docs/performance.md).
 
 Stress rooms (4000x3000, built with tools.rooms from the probe photos and the stranger): every
 source face at every tilt of TILTS and at the two widths of each pair of SIZE_PAIRS (180 faces
@@ -16,9 +17,9 @@ Flat cost: the same detectors on rooms of 10, 30 and 180 upright faces 60-140 px
 
 Masked faces through the matcher: rooms of every probe photo and the stranger behind a mask
 (widths 48, 64, 96 px, upright and tilted 20 degrees), through Rollcall's whole class-photo
-path with each detector (dlib encoder, one-to-one assignment with the default tolerance,
-review band and margin, every enrolled person a candidate): how many are boxed, marked as
-their own person, sent to review, left unknown, and marked as someone else (must be 0).
+path (dlib encoder, one-to-one assignment with the default tolerance, review band and margin,
+every enrolled person a candidate): how many are boxed, marked as their own person, sent to
+review, left unknown, and marked as someone else (must be 0).
 CPU seconds are the process's CPU time (all threads) over the detection of one photo.
 
 Run: nice -n 10 python -m bench.detectors [--faces DIR] [--no-reference]
@@ -74,8 +75,8 @@ def crowd_room(folder, count, seed):
     return image, [(0, int(w), False, c) for w, c in zip(widths, centres)]
 
 
-def masked_marking(folder, detector_name):
-    """{outcome: count} of masked faces through detection.<detector_name>, dlib's encoder and
+def masked_marking(folder):
+    """{outcome: count} of masked faces through the class-photo detector, dlib's encoder and
     the class-photo matcher with the default settings."""
     from config import SETTINGS
     from services import faces
@@ -93,7 +94,7 @@ def masked_marking(folder, detector_name):
             image, centres = compose([posed(_cutout(str(s), width), tilt, mask=True) for s in sources],
                                      seed=width + tilt)
             pixels = _pixels(image)
-            boxes = getattr(detection, detector_name)(pixels)
+            boxes = detection.detect_room(pixels)
             for source, (x, y) in zip(sources, centres):
                 tally["placed"] += 1
                 box = next((b for b in boxes if b.left <= x <= b.right and b.top <= y <= b.bottom), None)
@@ -115,12 +116,6 @@ def _pixels(image):
     from services.faces.images import decode
 
     return decode(image, 50_000_000)
-
-
-def today(pixels):
-    from services.faces.detection import detect_room_cascades
-
-    return [(b.top, b.right, b.bottom, b.left) for b in detect_room_cascades(pixels)]
 
 
 def neural(pixels):
@@ -151,10 +146,10 @@ def main():
     import cv2
 
     cv2.setNumThreads(1)  # one inference thread, as in the workers
-    detectors = {"today (Haar + HOG)": today}
     from services.faces import retinaface
 
-    detectors[f"RetinaFace ({retinaface.engine_name()})"] = neural
+    ours = f"RetinaFace ({retinaface.engine_name()})"
+    detectors = {ours: neural}
     if not args.no_reference:
         detectors["face_recognition defaults"] = reference
     # warm each detector up (model loading, first-call allocations) on a small photo
@@ -212,11 +207,9 @@ def main():
             baseline.setdefault(count, seconds)
         print(f"{name:<28}" + "".join(f"{c:>18}" for c in cells), flush=True)
     print("\nmasked faces through the matcher (the stranger's faces can only be unknown or review)")
-    for name, detect in (("today (Haar + HOG)", "detect_room_cascades"), (f"RetinaFace ({retinaface.engine_name()})",
-                                                                            "detect_room")):
-        tally = masked_marking(args.faces, detect)
-        print(f"{name:<28}" + ", ".join(f"{k} {v}" for k, v in tally.items()), flush=True)
-        results[name]["masked_marking"] = tally
+    tally = masked_marking(args.faces)
+    print(f"{ours:<28}" + ", ".join(f"{k} {v}" for k, v in tally.items()), flush=True)
+    results[ours]["masked_marking"] = tally
     if "face_recognition defaults" in results:
         ref = results["face_recognition defaults"]
         print("\nCPU per photo as a ratio to face_recognition's defaults (30 faces): "

@@ -2,9 +2,9 @@
 12 MP, 30-face room: wall time with time.perf_counter and the process's CPU time, several runs.
 
 Unlike bench.class_photo it starts no server, so two checkouts can be compared on a shared,
-busy machine by running it from each, alternately, in one session. Note that detection
-encodes each face as soon as it is final (overlapping the encoder with the detector's
-threads), so "detect" there is wall time that includes most of "encode".
+busy machine by running it from each, alternately, in one session. Note that the faces are
+encoded while the detector's network looks at the rest of the photo, so "detect" there is
+wall time that includes most of "encode"; --sequential encodes only after detecting.
 
 Run: python -m bench.room_timing [--runs 5] [--faces DIR]
 """

@@ -91,7 +91,7 @@ def test_max_selfie_pixels_is_a_setting_and_never_exceeds_max_image_pixels(setti
 
 def test_the_full_resolution_rescan_of_a_selfie_never_exceeds_12_mp(monkeypatch):
     scanned = []
-    monkeypatch.setattr(detection, "_hog", lambda pixels, upsample: [])
+    monkeypatch.setattr(detection, "retinaface_faces", lambda pixels: [])  # no face on the small copy
 
     def room(pixels):
         scanned.append(pixels.shape)
@@ -189,22 +189,22 @@ def test_a_few_kilobytes_of_flat_image_are_not_searched_closely(client, monkeypa
     flat = blank_webp(5000, 5000)  # just under MAX_SELFIE_PIXELS, a few dozen KB
     assert len(flat) < 0.02 * 5000 * 5000
     # Decoding 25 MP costs what it costs; the search for faces must stay one quick pass on a
-    # scaled-down copy, not the upsampled retry or the close rescan a detailed photo of this
-    # size gets, which take several seconds of CPU.
+    # scaled-down copy, not the close rescan a detailed photo of this size gets, which takes
+    # seconds of CPU.
     scans = []
-    hog = detection._hog
-    monkeypatch.setattr(detection, "_hog", lambda pixels, upsample: scans.append(upsample) or hog(pixels, upsample))
+    look = detection.retinaface_faces
+    monkeypatch.setattr(detection, "retinaface_faces", lambda pixels: scans.append(pixels.shape) or look(pixels))
     monkeypatch.setattr(detection, "detect_room", lambda pixels: pytest.fail("rescanned closely"))
     response = _register(client, flat)
     assert_error(response, 422, "no_face")
-    assert scans == [0]
+    assert scans == [(detection.SELFIE_DETECT_SIDE, detection.SELFIE_DETECT_SIDE, 3)]
     _nothing_written()
 
 
 @pytest.mark.face
 def test_a_detailed_large_photo_is_still_rescanned_at_full_resolution(monkeypatch):
     rescanned = []
-    monkeypatch.setattr(detection, "_hog", lambda pixels, upsample: [])
+    monkeypatch.setattr(detection, "retinaface_faces", lambda pixels: [])
     monkeypatch.setattr(detection, "detect_room", lambda pixels: rescanned.append(pixels.shape) or [])
     pixels = np.zeros((3000, 4000, 3), dtype=np.uint8)
     detection.detect_selfie(pixels, upload_size=3_000_000)  # what a 12 MP camera JPEG weighs

@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from models import TEACHER, AttendanceEvent, AttendanceRecord, db
 from services.faces import detection
-from services.faces.models import new_haar_cascade
 from services.faces import match_faces
-from services.faces.images import decode, gray
+from services.faces.images import decode
 from tests.helpers import (NOON, PEOPLE, START, STRANGER, assert_error, create_class, fixture_bytes,
                            photograph, post, slot_fields)
 from tools.rooms import compose, face_cutout
@@ -131,21 +130,6 @@ def test_classroom_photo_with_small_faces_at_the_back(client, school):
     stranger = _face_at(body, centres[None])
     assert stranger["status"] == "unknown" and stranger["student_email_id"] is None
     assert body["present"] == sorted(people) and body["absent"] == []
-
-
-@pytest.mark.face
-@pytest.mark.parametrize("photo", ["room", "biden_obama_unknown.jpg", "rose_kit.jpg"])
-def test_the_upright_scan_in_parts_finds_what_one_scan_finds(photo):
-    """The upright Haar scan runs as parts side by side (detection.UPRIGHT_HAAR_CUTS): grouped
-    together, their hits must be exactly the candidates of one scan over the whole pyramid."""
-    data = _room(list(PEOPLE), widths=[50, 72, 95, 118, 140])[0] if photo == "room" else fixture_bytes(photo)
-    pixels = gray(decode(data, 50_000_000))
-    one_scan = new_haar_cascade().detectMultiScale(pixels, scaleFactor=1.1, minNeighbors=detection.HAAR_NEIGHBOURS,
-                                                   minSize=(detection.HAAR_MIN_FACE, detection.HAAR_MIN_FACE))
-    hits = [hit for smallest, below in detection.upright_haar_parts()
-            for hit in detection._upright_haar_hits(pixels, smallest, below)]
-    assert len(one_scan) >= 2
-    assert sorted(detection._grouped(hits)) == sorted(tuple(int(v) for v in c) for c in one_scan)
 
 
 @pytest.mark.face

@@ -148,7 +148,7 @@ def _enrollment_encoding(data, max_pixels):
 
 def _probe_encodings(data, max_pixels):
     pixels = decode(data, max_pixels)
-    boxes = detect_selfie(pixels, len(data), large_first=True)
+    boxes = detect_selfie(pixels, len(data))
     if not boxes:
         raise FaceProblem("No face was found in the selfie; face the camera in good light.",
                           code="no_face")
@@ -159,7 +159,7 @@ def _kiosk_encoding(data, max_pixels):
     """Only the largest face is encoded: it is the one stepping up to the camera, and the
     people queuing behind it are neither recognised nor worth an encoder's turn."""
     pixels = decode(data, max_pixels)
-    boxes = detect_selfie(pixels, len(data), large_first=True)
+    boxes = detect_selfie(pixels, len(data))
     if not boxes:
         return None
     largest = max(boxes, key=lambda box: box.width * (box.bottom - box.top))

@@ -84,11 +84,3 @@ def resized(pixels, scale):
     height, width = pixels.shape[:2]
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     return np.asarray(Image.fromarray(pixels).resize(size, Image.BILINEAR))
-
-
-def gray(pixels):
-    # OpenCV's conversion, many times faster than Pillow's on the class photo's serial path (the
-    # same luma weights; a handful of pixels differ by one level).
-    import cv2
-
-    return cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)

@@ -10,7 +10,7 @@ _dlib_models = None
 
 
 def dlib_models():
-    """dlib's HOG detector, landmark predictor and encoder (face_recognition's loaded copies)."""
+    """dlib's landmark predictor and encoder (face_recognition's loaded copies)."""
     global _dlib_models
     if _dlib_models is None:
         import face_recognition.api as fr  # loads the model files shipped with face_recognition_models
@@ -21,7 +21,7 @@ def dlib_models():
 
 
 def face_detector_engine():
-    """Which runtime runs the class-photo detector: onnxruntime, about 3 times faster, where it is
+    """Which runtime runs the face detector: onnxruntime, about 3 times faster, where it is
     installed; OpenCV's DNN module (already a dependency) runs the same file elsewhere."""
     try:
         import onnxruntime  # noqa: F401
@@ -32,7 +32,7 @@ def face_detector_engine():
 
 @functools.lru_cache(maxsize=1)
 def face_detector_network():
-    """The class-photo detector's network, read once per process, as a function from an input
+    """The face detector's network, read once per process, as a function from an input
     blob to its output maps (class and box maps for each stride, finest first). It runs on one
     thread; callers run one inference at a time (an OpenCV net is not safe to share)."""
     import cv2
@@ -69,13 +69,6 @@ def _head_outputs(names):
         return next(n for n in names if f"{head}_head.{level}/" in n)
 
     return [named(head, level) for level in range(3) for head in ("class", "bbox")]
-
-
-def new_haar_cascade():
-    """OpenCV's frontal-face Haar cascade, for the small faces of class photos: a fresh copy
-    for each detection thread (one copy is not safe to share between threads)."""
-    import cv2
-    return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""RetinaFace (MobileNet-0.25 backbone), a small neural face detector for class photos.
+"""RetinaFace (MobileNet-0.25 backbone), the small neural face detector every photo goes through.
 
 The network is the vendored file weights/retinaface_mobilenet0.25.onnx (origin and licence in
 weights/README.md), loaded once per process by services.faces.models and run by onnxruntime or
@@ -8,7 +8,8 @@ size, so the anchors are laid and the boxes decoded here, with numpy. Its cost i
 network looks at every position of the image once, however many faces it holds.
 
 A process runs one inference at a time, on one thread, like dlib's BLAS: the web and queue
-workers are the parallelism (and an OpenCV net is not safe to share between threads).
+workers are the parallelism (and an OpenCV net is not safe to share between threads). A class
+photo's faces are encoded while the network looks at the rest of it (detect's on_found).
 """
 import collections
 import os

@@ -21,7 +21,7 @@ def dlib_models():
 
 
 def face_detector_engine():
-    """Which runtime runs the face detector: onnxruntime, about 3 times faster, where it is
+    """Which runtime runs the face detector: onnxruntime, about 1.7 times faster, where it is
     installed; OpenCV's DNN module (already a dependency) runs the same file elsewhere."""
     try:
         import onnxruntime  # noqa: F401

@@ -69,11 +69,14 @@ def engine_name():
     return face_detector_engine()
 
 
-def _run(blob, running=None):
-    """The six head maps for an input blob, one inference at a time in this process."""
+def _unwatched(running):
+    pass
+
+
+def _run(blob, running=_unwatched):
+    """The six head maps for an input blob, one inference at a time in this process;
+    ``running(True|False)`` is told when the inference starts and ends."""
     with _lock:
-        if running is None:
-            return face_detector_network()(blob)
         running(True)
         try:
             return face_detector_network()(blob)
@@ -166,10 +169,9 @@ def _suppressed(found, min_score):
     return found[np.ravel(keep)]
 
 
-def _passes(rgb_pixels, min_score, running=None):
+def _passes(rgb_pixels, min_score, running=_unwatched):
     """[[left, top, right, bottom, score]] of each pass in turn, in the image's pixels: one pass
-    for a small image; a coarse pass for large faces, then the tiles, for a large one.
-    ``running(True|False)`` is told when the network starts and ends each pass."""
+    for a small image; a coarse pass for large faces, then the tiles, for a large one."""
     height, width = rgb_pixels.shape[:2]
     if height * width <= TILE_SIDE * TILE_SIDE:
         yield _pass(rgb_pixels, 1.0, min_score, running)
@@ -208,7 +210,7 @@ def _tiles(height, width):
     return [(top, left, bottom, right) for top, bottom in spans(height) for left, right in spans(width)]
 
 
-def _pass(rgb_pixels, scale, min_score, running=None):
+def _pass(rgb_pixels, scale, min_score, running=_unwatched):
     """[[left, top, right, bottom, score]] of one pass of the network over a copy of the image
     resized by ``scale``, in the image's own pixels."""
     import cv2

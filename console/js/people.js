@@ -1,5 +1,6 @@
-// What the administrator's and the student's pages share: account words, the school-clock
-// date of an instant the server sent, and saving a file the page built itself.
+// What the administrator's and the student's pages (and the teacher's roster page) share:
+// account words, the school-clock date of an instant the server sent, and saving a file the
+// page built itself.
 import { dayLabel } from "./slot.js";
 
 export const ROLE_LABEL = { 0: "Student", 1: "Teacher", 2: "Administrator" };

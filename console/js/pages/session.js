@@ -1,5 +1,6 @@
 // One session: the roster with each student's status, method and time, kept up to date while
-// the class runs; a status set by hand with a note; the change history.
+// the class runs; a status set by hand with a note; the change history. Adding and removing
+// students is the roster page's (roster.js), linked from here.
 import * as api from "../api.js";
 import * as slots from "../slot.js";
 import { alertBox, field, h, replace, showAlert } from "../dom.js";
@@ -65,7 +66,8 @@ export function render(view, params) {
     h("div", { className: "actions" },
       h("a", { className: "button primary", href: slots.link("photo", slot) }, "Class photo"),
       h("a", { className: "button", href: slots.link("presence", slot) }, "Presence code"),
-      h("a", { className: "button", href: slots.link("kiosk", slot) }, "Door kiosk")),
+      h("a", { className: "button", href: slots.link("kiosk", slot) }, "Door kiosk"),
+      h("a", { className: "button", href: slots.link("roster", slot) }, "Edit the roster")),
     problem, summary,
     h("div", { className: "table-wrap" },
       h("table", { className: "roster" },

@@ -12,7 +12,9 @@ import * as term from "./pages/term.js";
 const PAGES = { signin, today, session, photo, presence, kiosk, term };
 // The administrator's and the student's pages are fetched when first opened, so a teacher's
 // phone never loads them (nor an administrator's the student's); their roles are known before.
+// The teacher's leave requests too: Today stays as light as it was.
 const LATER = {
+  requests: [["teacher"], () => import("./pages/requests.js")],
   admin: [["admin"], () => import("./pages/admin.js")],
   audit: [["admin"], () => import("./pages/audit.js")],
   settings: [["admin"], () => import("./pages/settings.js")],

@@ -89,7 +89,7 @@ def test_the_sign_in_page_opens_each_roles_pages(page, make_user, it):
     assert nav_links(page) == ["Accounts", "Audit log", "Webhooks", "Settings"]
     sign_out(page)
     sign_in_as(page, "teacher@school.test", TEACHER)
-    assert nav_links(page) == ["Today", "The term"]
+    assert nav_links(page) == ["Today", "The term", "Requests"]
 
 
 # -- creating one's own account ------------------------------------------------------------------

@@ -12,9 +12,11 @@ import * as term from "./pages/term.js";
 const PAGES = { signin, today, session, photo, presence, kiosk, term };
 // The administrator's and the student's pages are fetched when first opened, so a teacher's
 // phone never loads them (nor an administrator's the student's); their roles are known before.
-// So is the teacher's roster editor, opened now and then rather than at every class.
+// So are the teacher's roster editor and leave requests, opened now and then rather than at
+// every class: Today stays as light as it was.
 const LATER = {
   roster: [["teacher"], () => import("./pages/roster.js")],
+  requests: [["teacher"], () => import("./pages/requests.js")],
   admin: [["admin"], () => import("./pages/admin.js")],
   audit: [["admin"], () => import("./pages/audit.js")],
   settings: [["admin"], () => import("./pages/settings.js")],

@@ -64,16 +64,30 @@ export function render(view) {
   const todayList = h("ul", { className: "sessions", "aria-label": "Today's sessions" });
   const weekList = h("ul", { className: "sessions", "aria-label": "Later this week" });
   const updated = h("p", { className: "hint", "aria-live": "polite" });
+  const requests = h("p", { className: "alert info", hidden: true });
   view.append(
     h("h1", {}, `Today, ${slots.dayLabel(slots.today())}`),
     h("p", { className: "lead" }, `Signed in as ${who.name || who.email}.`),
-    problem,
+    problem, requests,
     h("section", { "aria-labelledby": "today-heading" }, h("h2", { id: "today-heading" }, "Today's classes"), todayList),
     h("section", { "aria-labelledby": "week-heading" }, h("h2", { id: "week-heading" }, "Later this week"), weekList),
     updated);
 
   let stopped = false;
   let timer = null;
+  // The API has no count of waiting requests: the waiting ones are listed when the page opens
+  // or the tab is shown again (not at every refresh of the counts), and only their number shown.
+  const countRequests = async () => {
+    try {
+      const waiting = await api.call("get_leave_requests", { status: "pending" }, { quiet: true });
+      if (stopped) return;
+      const n = waiting.length;
+      replace(requests, n ? h("a", { href: "#/requests" }, `${n} leave ${n === 1 ? "request" : "requests"} to answer`) : null);
+      requests.hidden = n === 0;
+    } catch {
+      // The line is a shortcut; the Requests page says what went wrong.
+    }
+  };
   const load = async (quiet) => {
     try {
       const records = await api.call("get_classes_by_teacher", {}, { quiet });
@@ -96,8 +110,9 @@ export function render(view) {
     if (!stopped && !document.hidden) timer = setTimeout(() => load(true), REFRESH_MS);
   };
   // Back from the camera or another app: fresh counts at once.
-  const onVisible = () => { if (!document.hidden) { clearTimeout(timer); load(true); } };
+  const onVisible = () => { if (!document.hidden) { clearTimeout(timer); load(true); countRequests(); } };
   document.addEventListener("visibilitychange", onVisible);
   load(false);
+  countRequests();
   return () => { stopped = true; clearTimeout(timer); document.removeEventListener("visibilitychange", onVisible); };
 }

@@ -109,7 +109,8 @@ export function render(view) {
   let accounts = [];
   let activeTeachers = [];
   let shown = SHOWN;
-  let eraseAttendance = null; // unknown until the settings answer
+  let eraseAttendance = null; // unknown until the settings answer, or if it fails
+  let settingsRead = Promise.resolve();
 
   const say = (message) => { notice.hidden = !message; notice.textContent = message || ""; };
 
@@ -188,7 +189,13 @@ export function render(view) {
       button("Move sessions", (b) => { b.hidden = true; item.append(transferBox(user, b)); item.querySelector("select")?.focus(); });
     }
     if (user.status !== "erased") {
-      button("Erase", (b) => { b.hidden = true; const box = eraseBox(user, b); item.append(box); box.querySelector("button").focus(); }, "danger-outline");
+      button("Erase", async (b) => {
+        await settingsRead; // what erasure keeps depends on a setting: say it exactly
+        b.hidden = true;
+        const box = eraseBox(user, b);
+        item.append(box);
+        box.querySelector("button").focus();
+      }, "danger-outline");
     }
     return item;
   }
@@ -224,7 +231,7 @@ export function render(view) {
   statusFilter.addEventListener("change", () => { shown = SHOWN; draw(); });
   filters.addEventListener("submit", (event) => event.preventDefault());
   more.addEventListener("click", () => { shown += SHOWN; draw(); });
-  api.call("admin_get_settings", {}, { quiet: true }).then((answer) => {
+  settingsRead = api.call("admin_get_settings", {}, { quiet: true }).then((answer) => {
     const setting = answer.settings.find((s) => s.name === "ERASE_ATTENDANCE");
     if (setting) eraseAttendance = Boolean(setting.value);
   }).catch(() => {});

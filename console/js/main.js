@@ -24,6 +24,7 @@ const LATER = {
   checkin: [["student"], () => import("./pages/checkin.js")],
   faces: [["student"], () => import("./pages/faces.js")],
   mydata: [["student"], () => import("./pages/mydata.js")],
+  account: [["student"], () => import("./pages/account.js")],
   webhooks: [["admin"], () => import("./pages/webhooks.js")],
   leave: [["student"], () => import("./pages/leave.js")],
   signup: [[], () => import("./pages/signup.js")],

@@ -78,7 +78,7 @@ def test_the_sign_in_page_opens_each_roles_pages(page, make_user, it):
     page.get_by_role("alert").filter(has_text="Wrong email or password.").wait_for()
 
     sign_in_as(page, "obama@school.test", STUDENT)
-    assert nav_links(page) == ["My attendance", "Check in", "Leave", "My faces", "My data"]
+    assert nav_links(page) == ["My attendance", "Check in", "Leave", "My faces", "My data", "My account"]
     page.goto("/#/today")  # a teacher's page is not a student's: back to the student's first page
     page.get_by_role("heading", name="My attendance").wait_for()
     assert "#/mine" in page.url

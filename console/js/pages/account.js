@@ -173,7 +173,8 @@ export function render(view) {
     try {
       const latest = await api.call("get_student_class_attd_stat");
       const have = new Set(latest.map((r) => `${r.class_name}|${r.class_date}`));
-      joined = (invitations || []).filter((i) => have.has(`${i.class_name}|${i.class_date}`));
+      // a session already held is never joined, even when an older record shares its name and day
+      joined = (invitations || []).filter((i) => phase(i) !== "over" && have.has(`${i.class_name}|${i.class_date}`));
     } catch {
       // the server's sentence still says how many
     }

@@ -101,10 +101,13 @@ PROFILE_FIELDS = {"email_id": EMAIL, "name": STRING, "user_type": USER_TYPE,
 PROOF_PENDING = {"email_proof_pending": {
     **BOOLEAN, "description": "only when true: the student's address awaits proof (VERIFY_INVITED_EMAILS); until "
     "then no roster takes them in (request_email_code, submit_email_code)"}}
-PROFILE = Schema("Profile", obj({**PROFILE_FIELDS, **PROOF_PENDING}, required=PROFILE_FIELDS))
+GUARDIAN = {"guardian_email": {
+    **nullable(EMAIL), "description": "students only: the guardian's address that also gets the weekly "
+    "low-attendance notice (set_guardian_email, or a roster file's guardian_email column), or null"}}
+PROFILE = Schema("Profile", obj({**PROFILE_FIELDS, **PROOF_PENDING, **GUARDIAN}, required=PROFILE_FIELDS))
 LOGIN = Schema("ProfileWithToken", obj({**PROFILE_FIELDS, "token": {**STRING, "description": "send it as "
                                         "`Authorization: Bearer <token>` (or the `token` field)"},
-                                        "token_expires_at": DATETIME, **PROOF_PENDING},
+                                        "token_expires_at": DATETIME, **PROOF_PENDING, **GUARDIAN},
                                        required=(*PROFILE_FIELDS, "token", "token_expires_at")))
 # TEACHER_SIGNUP=approval: a teacher account an administrator must approve gets no token yet
 AWAITING_APPROVAL = Schema("AwaitingApproval", obj({"SUCCESS": STRING, **PROFILE_FIELDS}))
@@ -124,6 +127,7 @@ def profile_json(user, token=None, expires_at=None):
             "status": user.status}
     if user.role == STUDENT:  # whose records these are, so an unexpected one can be disputed
         body["teachers"] = teachers_json(user)
+        body["guardian_email"] = mail.guardian_of(user.email)
         if user.claim_pending:  # VERIFY_INVITED_EMAILS: the rosters that invited them wait for proof
             body["email_proof_pending"] = True
     if token:
@@ -495,6 +499,7 @@ def export_json(user, data):
     }
     if user.role == STUDENT:
         body["teachers"] = teachers_json(user)
+        body["guardian_email"] = mail.guardian_of(user.email)
         body["guardian_email"] = mail.guardian_of(user.email)
         body["mail"] = [{"kind": m.kind, "recipient": m.recipient, "subject": m.subject, "status": m.status,
                          "create_datetime": local_instant(m.created_at),

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from models import STUDENT, AttendanceRecord, ClassSession, User, db
+from models import STUDENT, AttendanceRecord, AuditEntry, ClassSession, User, db
 from services import mail
 from tests.helpers import NOON, START, create_class
 from tests.test_console import browser, page, server  # noqa: F401
@@ -80,6 +80,8 @@ def test_a_student_names_their_guardian_changes_and_removes_it(page, make_user):
     page.get_by_role("status").filter(has_text="No guardian's address is kept now.").wait_for()
     page.get_by_text("No guardian's address is kept.").wait_for()
     assert guardian_kept(OBAMA) is None
+    # the guardian comes with the profile: reading the page is no data export
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.kind == "export")) is None
 
 
 def code_mailed_to(smtp, address):

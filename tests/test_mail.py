@@ -128,8 +128,11 @@ def test_a_student_names_their_guardian_and_removes_it(client, student):
     assert_error(post(client, "set_guardian_email", token, student_email_id=email_, guardian_email="nope"),
                  400, "bad_field")
     assert mail.guardian_of(email_) == GUARDIAN
+    profile = post(client, "get_profile", token, email_id=email_, user_type="0").get_json()
+    assert profile["guardian_email"] == GUARDIAN  # the student sees who else gets the notice
     answer = post(client, "set_guardian_email", token, student_email_id=email_, guardian_email="")
     assert answer.get_json()["guardian_email"] is None and count(GuardianContact) == 0
+    assert post(client, "get_profile", token, email_id=email_, user_type="0").get_json()["guardian_email"] is None
 
 
 def test_a_server_that_is_away_is_tried_again_with_growing_waits(app, client, teacher, make_user, at, smtp):

@@ -1,10 +1,9 @@
 // A student's account: the profile (get_profile), the guardian who also gets the weekly
 // low-attendance notice (set_guardian_email) and, only while get_profile says the address awaits
 // proof (email_proof_pending, under the school's VERIFY_INVITED_EMAILS), the mailed code that
-// proves it (request_email_code, submit_email_code). get_profile names neither the guardian's
-// address kept nor the classes that invited the student's address; export_my_data is the one
-// student endpoint that does, so opening this page counts as an export in the audit log, as
-// My faces does.
+// proves it (request_email_code, submit_email_code). Only then is export_my_data read, for the
+// classes that invited the address (no other student endpoint names them): it counts as an
+// export in the audit log.
 import * as api from "../api.js";
 import { ROLE_LABEL, STATUS_LABEL, when } from "../people.js";
 import { alertBox, field, h, replace, showAlert } from "../dom.js";
@@ -27,8 +26,8 @@ function profileList(profile) {
       : "None yet: no class has you on its list."));
 }
 
-// The guardian's address: shown (from the export), saved, changed or removed.
-function guardianSection(exported) {
+// The guardian's address: shown (from the profile), saved, changed or removed.
+function guardianSection(profileRead) {
   const problem = alertBox();
   const notice = h("p", { className: "alert success", role: "status", tabindex: -1, hidden: true });
   const kept = h("p", { className: "summary", "aria-live": "polite" }, "Reading the address kept now…");
@@ -78,9 +77,8 @@ function guardianSection(exported) {
   });
   remove.addEventListener("click", () => send("", remove)); // blank: the server keeps none
 
-  exported.then((data) => show(data.guardian_email)).catch((error) => {
-    kept.textContent = "The address kept now could not be read.";
-    showAlert(problem, error.message);
+  profileRead.then((profile) => show(profile.guardian_email)).catch(() => {
+    kept.textContent = "The address kept now could not be read."; // the page's alert says why
   });
 
   return h("section", { className: "card", "aria-labelledby": "guardian-heading" },
@@ -114,7 +112,7 @@ function proofSection(profile, exported, onProven) {
           h("span", {}, describe(i)),
           phase(i) === "over" ? h("span", { className: "hint" }, "already held: you will not be added to it") : null)))]
       : h("p", { className: "hint" }, "No class has invited this address yet; once you prove it, a roster that names it takes you in at once."));
-  }).catch(() => replace(invited)); // the guardian's section says why the export failed
+  }).catch((error) => { replace(invited); showAlert(problem, error.message); });
 
   mailCode.addEventListener("click", async () => {
     showAlert(problem, "");
@@ -164,8 +162,6 @@ export function render(view) {
   const problem = alertBox();
   const profileBox = h("div", {}, h("p", { className: "hint" }, "Loading your profile…"));
   const proofBox = h("div");
-  const exported = api.call("export_my_data");
-  exported.catch(() => {}); // each section says what it could not read
 
   // The answer counts the sessions joined; the records read afterwards name them.
   const proven = async (answer, invitations) => {
@@ -192,16 +188,17 @@ export function render(view) {
     replace(profileBox, profileList(profile));
     return profile;
   });
+  const profileRead = loadProfile();
 
   // The proof, when one is awaited, comes first: until then the student is on none of the lists.
   view.append(h("h1", {}, "My account"), problem, proofBox,
     h("section", { className: "card", "aria-labelledby": "profile-heading" },
       h("h2", { id: "profile-heading" }, "Profile"), profileBox,
       h("p", { className: "hint" }, "Your enrolled faces are on ", h("a", { href: "#/faces" }, "My faces"), ".")),
-    guardianSection(exported));
+    guardianSection(profileRead));
 
-  loadProfile().then((profile) => {
-    if (profile.email_proof_pending) replace(proofBox, proofSection(profile, exported, proven));
+  profileRead.then((profile) => {
+    if (profile.email_proof_pending) replace(proofBox, proofSection(profile, api.call("export_my_data"), proven));
   }).catch((error) => { replace(profileBox); showAlert(problem, error.message); });
   return null;
 }

@@ -25,6 +25,7 @@ const LATER = {
   faces: [["student"], () => import("./pages/faces.js")],
   mydata: [["student"], () => import("./pages/mydata.js")],
   webhooks: [["admin"], () => import("./pages/webhooks.js")],
+  mail: [["admin"], () => import("./pages/mail.js")],
   leave: [["student"], () => import("./pages/leave.js")],
   signup: [[], () => import("./pages/signup.js")],
 };

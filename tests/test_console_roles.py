@@ -86,7 +86,7 @@ def test_the_sign_in_page_opens_each_roles_pages(page, make_user, it):
     assert page.get_by_role("radio", name="Student").is_checked()  # the last role, remembered
 
     sign_in_as(page, "it@school.test", ADMIN)
-    assert nav_links(page) == ["Accounts", "Audit log", "Webhooks", "Settings"]
+    assert nav_links(page) == ["Accounts", "Audit log", "Webhooks", "Mail", "Settings"]
     sign_out(page)
     sign_in_as(page, "teacher@school.test", TEACHER)
     assert nav_links(page) == ["Today", "The term", "Requests"]

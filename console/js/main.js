@@ -26,6 +26,7 @@ const LATER = {
   mydata: [["student"], () => import("./pages/mydata.js")],
   account: [["student"], () => import("./pages/account.js")],
   webhooks: [["admin"], () => import("./pages/webhooks.js")],
+  mail: [["admin"], () => import("./pages/mail.js")],
   leave: [["student"], () => import("./pages/leave.js")],
   signup: [[], () => import("./pages/signup.js")],
 };

@@ -65,10 +65,11 @@ export function render(view) {
   const weekList = h("ul", { className: "sessions", "aria-label": "Later this week" });
   const updated = h("p", { className: "hint", "aria-live": "polite" });
   const requests = h("p", { className: "alert info", hidden: true });
+  const proofPlace = h("section", { hidden: true });
   view.append(
     h("h1", {}, `Today, ${slots.dayLabel(slots.today())}`),
     h("p", { className: "lead" }, `Signed in as ${who.name || who.email}.`),
-    problem, requests,
+    problem, requests, proofPlace,
     h("section", { "aria-labelledby": "today-heading" }, h("h2", { id: "today-heading" }, "Today's classes"), todayList),
     h("section", { "aria-labelledby": "week-heading" }, h("h2", { id: "week-heading" }, "Later this week"), weekList),
     updated);
@@ -109,10 +110,28 @@ export function render(view) {
     // A hidden tab asks nothing; it catches up when shown again.
     if (!stopped && !document.hidden) timer = setTimeout(() => load(true), REFRESH_MS);
   };
+  // Students waiting for proof of their address (VERIFY_INVITED_EMAILS): listed when the page opens
+  // or the tab is shown again, like the requests; the section's module is fetched only when
+  // somebody waits, so a school without verification never loads it.
+  let proof = null;
+  const listAwaiting = async () => {
+    if (proof) { proof.refresh(); return; }
+    try {
+      const waiting = await api.call("get_students_awaiting_proof",
+        { email_id: who.email, teacher_email_id: undefined }, { quiet: true });
+      if (stopped || !waiting.length) return;
+      const section = await import("../proof.js");
+      if (stopped || proof) return;
+      proof = section.mount(proofPlace, waiting, { onConfirmed: () => { if (!stopped) { clearTimeout(timer); load(true); } } });
+    } catch {
+      // A shortcut on Today, like the requests line: the next look tries again.
+    }
+  };
   // Back from the camera or another app: fresh counts at once.
-  const onVisible = () => { if (!document.hidden) { clearTimeout(timer); load(true); countRequests(); } };
+  const onVisible = () => { if (!document.hidden) { clearTimeout(timer); load(true); countRequests(); listAwaiting(); } };
   document.addEventListener("visibilitychange", onVisible);
   load(false);
   countRequests();
+  listAwaiting();
   return () => { stopped = true; clearTimeout(timer); document.removeEventListener("visibilitychange", onVisible); };
 }

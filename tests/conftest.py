@@ -120,3 +120,13 @@ def school(make_user, at):
     for email, (enrolled, _) in helpers.PEOPLE.items():
         make_user(email, photo=enrolled, name=email.split("@")[0].title())
     return teacher
+
+
+@pytest.fixture
+def smtp():
+    """A mail server of the test's own (tests.mailbox): a module points SMTP_URL at it."""
+    from tests.mailbox import SmtpServer
+
+    server = SmtpServer()
+    yield server
+    server.stop()

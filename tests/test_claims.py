@@ -14,19 +14,12 @@ from services import claim_codes, claims
 from tests.helpers import (NOON, PASSWORD, START, assert_error, concurrently, create_class, fixture_bytes, post,
                            slot_fields)
 from tests.test_invitations import ROSE, enroll_without_model, register, roster  # noqa: F401 (a fixture)
-from tests.test_mail import SmtpServer, run
+from tests.test_mail import run
 from tests.test_privacy import rows_holding
 
 KIT = "kit@school.test"
 TOMORROW = START + timedelta(days=1)
 VERIFY = pytest.mark.settings(VERIFY_INVITED_EMAILS=True)
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -15,19 +15,12 @@ from tests.helpers import NOON, START, create_class
 from tests.test_console import browser, page, server  # noqa: F401
 from tests.test_console_roles import look, sign_in_as
 from tests.test_invitations import enroll_without_model, register  # noqa: F401 (a fixture)
-from tests.test_mail import SmtpServer, run
+from tests.test_mail import run
 
 pytestmark = pytest.mark.browser
 
 OBAMA, KIT = "obama@school.test", "kit@school.test"
 GUARDIAN, OTHER_GUARDIAN = "michelle@home.test", "marian@home.test"
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

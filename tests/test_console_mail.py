@@ -14,20 +14,13 @@ from tests.helpers import NOON, PASSWORD, START, create_class, fixture_bytes, po
 from tests.test_console import browser, page, server, sign_in, slot_query  # noqa: F401
 from tests.test_console_roles import look, sign_in_as, sign_out
 from tests.test_invitations import enroll_without_model  # noqa: F401 (a fixture)
-from tests.test_mail import SmtpServer, run
+from tests.test_mail import run
 
 pytestmark = pytest.mark.browser
 
 OBAMA, GUARDIAN = "obama@school.test", "michelle@home.test"
 KIT, LEE = "kit@school.test", "lee@school.test"
 VERIFY = dict(VERIFY_INVITED_EMAILS=True)
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -2,15 +2,11 @@
 low-attendance notice, to the student and the guardian a roster file named, sent from the outbox
 and never inside a request; a failure is retried with backoff; STARTTLS with a login works."""
 import datetime as dt
-import email
-import email.policy
 import io
-import socket
 import ssl
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlalchemy import func, select
 
@@ -18,49 +14,10 @@ import config
 from models import ClassSession, GuardianContact, MailMessage, db
 from services import mail
 from tests.helpers import NOON, PASSWORD, START, assert_error, create_class, post, slot_fields
+from tests.mailbox import SmtpServer
 
 OBAMA, ROSE = "obama@school.test", "rose@school.test"
 GUARDIAN = "michelle@home.test"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd's handler: keeps every message accepted, as (recipients, parsed message)."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope.rcpt_tos, parsed))
-        return "250 Message accepted"
-
-    def to(self, address):
-        return [m for rcpt, m in self.messages if address in rcpt]
-
-
-class SmtpServer:
-    def __init__(self, **options):
-        self.inbox, self.port = Inbox(), free_port()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **options)
-        self.controller.start()
-        self.url = f"smtp://127.0.0.1:{self.port}"
-
-    def stop(self):
-        if self.controller._thread is not None:  # a test may have stopped it already
-            self.controller.stop()
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -107,7 +107,9 @@ GUARDIAN = {"guardian_email": {
 PROFILE = Schema("Profile", obj({**PROFILE_FIELDS, **PROOF_PENDING, **GUARDIAN}, required=PROFILE_FIELDS))
 LOGIN = Schema("ProfileWithToken", obj({**PROFILE_FIELDS, "token": {**STRING, "description": "send it as "
                                         "`Authorization: Bearer <token>` (or the `token` field)"},
-                                        "token_expires_at": DATETIME, **PROOF_PENDING, **GUARDIAN},
+                                        "token_expires_at": DATETIME, **PROOF_PENDING, **GUARDIAN,
+                                        "school_timezone": {**STRING, "description": "the school's TIMEZONE (IANA "
+                                                            "name): the clock of every date and time in answers"}},
                                        required=(*PROFILE_FIELDS, "token", "token_expires_at")))
 # TEACHER_SIGNUP=approval: a teacher account an administrator must approve gets no token yet
 AWAITING_APPROVAL = Schema("AwaitingApproval", obj({"SUCCESS": STRING, **PROFILE_FIELDS}))
@@ -131,7 +133,8 @@ def profile_json(user, token=None, expires_at=None):
         if user.claim_pending:  # VERIFY_INVITED_EMAILS: the rosters that invited them wait for proof
             body["email_proof_pending"] = True
     if token:
-        body.update(token=token, token_expires_at=local_instant(expires_at))
+        # the console counts "today" and "now" on the school's clock, whatever the device's says
+        body.update(token=token, token_expires_at=local_instant(expires_at), school_timezone=rules().timezone)
     return body
 
 

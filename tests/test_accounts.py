@@ -194,6 +194,13 @@ def test_login_issues_a_new_token_each_time(client, student):
     assert count(Token) == 2
 
 
+@pytest.mark.settings(TIMEZONE="Europe/Paris")
+def test_login_says_the_schools_time_zone(client, student):
+    email, _ = student
+    answer = post(client, "login_student", email_id=email, passwd_hash=PASSWORD).get_json()
+    assert answer["school_timezone"] == "Europe/Paris"
+
+
 @pytest.mark.parametrize("path, email, password", [
     ("login_student", "obama@school.test", "wrong"),
     ("login_student", "nobody@school.test", PASSWORD),

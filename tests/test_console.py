@@ -461,6 +461,21 @@ def test_a_class_photo_boxes_every_face_and_a_review_face_is_settled_in_one_tap(
     screenshots(page, "photo-settled")
 
 
+@pytest.mark.settings(TIMEZONE="Pacific/Auckland")
+def test_today_is_the_schools_day_whatever_the_devices_clock_says(page, make_user, teacher):
+    """At NOON UTC (the phone's clock here) it is already 01:00 on 3 March in Auckland."""
+    make_user("obama@school.test", name="Barack")
+    make_session("teacher@school.test", ["obama@school.test"], starts=NOON + timedelta(hours=12, minutes=30),
+                 name="Early bird")  # 00:30-01:30 on 3 March, school time: running now
+    make_session("teacher@school.test", ["obama@school.test"], starts=START, name="Math 101")  # 2 March
+    sign_in(page)
+    page.get_by_role("heading", name="Today, Tue 3 Mar").wait_for()
+    today = page.get_by_role("list", name="Today's sessions")
+    card = today.get_by_role("listitem").filter(has_text="Early bird")
+    card.get_by_text("Now").wait_for()
+    assert "Math 101" not in today.inner_text()  # the device's day, but yesterday at the school
+
+
 @pytest.mark.face
 def test_the_door_kiosk_marks_the_student_in_front_of_the_camera(page, make_user):
     make_user("teacher@school.test", TEACHER, photo="lin_manuel_miranda.png", name="Ms Teacher")

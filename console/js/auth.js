@@ -12,8 +12,10 @@ export function current() {
   }
 }
 
-export function remember(email, name, token, role = "teacher") {
-  localStorage.setItem(KEY, JSON.stringify({ email, name, token, role }));
+// From a sign-in's answer: the school's time zone too, so "today" is the school's day.
+export function remember(answer, role = "teacher") {
+  const { email_id: email, name, token, school_timezone: timezone } = answer;
+  localStorage.setItem(KEY, JSON.stringify({ email, name, token, role, timezone }));
 }
 
 // The role last signed in with on this device, offered first on the sign-in page.

@@ -1,6 +1,7 @@
 // A class session is named by four fields (class_name, class_date, start_time, end_time), as
 // every endpoint takes it; pages carry them in the address after the #.
 // Dates and times are the school's wall clock, shown as the server gives them.
+import * as auth from "./auth.js";
 
 const FIELDS = ["class_name", "class_date", "start_time", "end_time"];
 
@@ -31,8 +32,26 @@ export function dateISO(date) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
+// The school's day ("YYYY-MM-DD") and minute of the day at ``now``: on the school's time zone,
+// which the sign-in answered, whatever this device's clock is set to (a laptop left on UTC);
+// on the device's own for a sign-in from before the server sent it.
+function schoolClock(now = new Date()) {
+  const zone = auth.current()?.timezone;
+  if (zone) {
+    try {
+      const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+        timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+      }).formatToParts(now).map((part) => [part.type, part.value]));
+      return { day: `${parts.year}-${parts.month}-${parts.day}`, minute: Number(parts.hour) * 60 + Number(parts.minute) };
+    } catch {
+      // a zone this browser does not know: the device's clock below
+    }
+  }
+  return { day: dateISO(now), minute: now.getHours() * 60 + now.getMinutes() };
+}
+
 export function today() {
-  return dateISO(new Date());
+  return schoolClock().day;
 }
 
 // "Mon 2 Mar"
@@ -56,12 +75,11 @@ function minutes(hhmm) {
   return h * 60 + m;
 }
 
-// "running", "later" or "over", by this device's clock (the school's, on the school's devices).
+// "running", "later" or "over", on the school's clock.
 export function phase(slot, now = new Date()) {
-  const day = dateISO(now);
+  const { day, minute: current } = schoolClock(now);
   if (slot.class_date < day) return "over";
   if (slot.class_date > day) return "later";
-  const current = now.getHours() * 60 + now.getMinutes();
   if (current < minutes(slot.start_time)) return "later";
   if (current >= minutes(slot.end_time)) return "over";
   return "running";

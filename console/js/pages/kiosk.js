@@ -55,7 +55,7 @@ function unlockForm(slot) {
     try {
       const answer = await api.call("login_teacher", { email_id: who.email, passwd_hash: md5Hex(password.value) },
         { button: submit, anonymous: true });
-      auth.remember(answer.email_id, answer.name, answer.token);
+      auth.remember(answer);
       location.hash = slots.link("session", slot);
     } catch (error) {
       problem.hidden = false;

@@ -57,7 +57,7 @@ export function render(view) {
         { button: submit, anonymous: true });
       const signedInAs = auth.ROLE_OF_TYPE[answer.user_type] || role;
       localStorage.setItem(ROLE_KEY, signedInAs);
-      auth.remember(answer.email_id, answer.name, answer.token, signedInAs);
+      auth.remember(answer, signedInAs);
       location.hash = `#/${auth.HOME[signedInAs]}`;
     } catch (error) {
       showAlert(problem, error.message);

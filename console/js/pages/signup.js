@@ -83,7 +83,7 @@ export function render(view) {
       if (answer.token) {
         const signedInAs = auth.ROLE_OF_TYPE[answer.user_type] || role;
         localStorage.setItem(auth.LAST_ROLE_KEY, signedInAs);
-        auth.remember(answer.email_id, answer.name, answer.token, signedInAs);
+        auth.remember(answer, signedInAs);
         location.hash = `#/${auth.HOME[signedInAs]}`;
         return;
       }

@@ -22,10 +22,11 @@ export function sessionsOf(records) {
   return [...found.values()];
 }
 
-function weekBounds(now = new Date()) {
-  const monday = new Date(now.getFullYear(), now.getMonth(), now.getDate() - ((now.getDay() + 6) % 7));
-  const sunday = new Date(monday.getFullYear(), monday.getMonth(), monday.getDate() + 6);
-  return [slots.dateISO(monday), slots.dateISO(sunday)];
+// The Sunday that ends the week of a "YYYY-MM-DD" day.
+function sundayOf(isoDay) {
+  const [y, m, d] = isoDay.split("-").map(Number);
+  const weekday = (new Date(y, m - 1, d).getDay() + 6) % 7; // Monday 0
+  return slots.dateISO(new Date(y, m - 1, d + 6 - weekday));
 }
 
 const PHASE_LABEL = { running: "Now", later: "Later", over: "Ended" };
@@ -95,7 +96,7 @@ export function render(view) {
       if (stopped) return;
       showAlert(problem, "");
       const day = slots.today();
-      const [, sunday] = weekBounds();
+      const sunday = sundayOf(day);
       const all = sessionsOf(records).sort((a, b) => slots.key(a.slot).localeCompare(slots.key(b.slot)));
       const byTime = (a, b) => (a.slot.class_date + a.slot.start_time).localeCompare(b.slot.class_date + b.slot.start_time);
       const todays = all.filter((s) => s.slot.class_date === day).sort(byTime);

@@ -170,6 +170,19 @@ def test_the_console_is_served_with_a_strict_policy_and_loads_nothing_from_elsew
         assert ".innerHTML" not in text and "eval(" not in text, path
 
 
+def test_every_endpoint_the_console_calls_is_in_the_published_document(client):
+    """The console is a client of the documented API, nothing private: every endpoint its
+    modules name (api.call, api.download, and the names kept in tables) is in openapi.json."""
+    documented = {path.rsplit("/", 1)[1] for path in client.get("/api/v1/openapi.json").get_json()["paths"]}
+    called = set()
+    for path in Path(__file__).parents[1].joinpath("console", "js").rglob("*.js"):
+        called |= set(re.findall(r"api\.(?:call|download)\(\s*\"([a-z_]+)\"|(?:path|login|register): \"([a-z_]+)\"",
+                                 path.read_text()))
+    called = {name for pair in called for name in pair if name}
+    assert len(called) >= 45 and {"login_admin", "register_teacher", "admin_erase_user"} <= called
+    assert called - documented == set()
+
+
 # -- journeys --------------------------------------------------------------------------------
 
 

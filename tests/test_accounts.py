@@ -227,7 +227,7 @@ def test_profile_is_only_for_its_owner(client, student, make_user):
     assert ok.status_code == 200
     assert ok.get_json() | {"create_datetime": None} == {
         "email_id": email, "name": "Barack", "user_type": 0, "faces_enrolled": 1, "create_datetime": None,
-        "status": "active", "teachers": []}
+        "status": "active", "teachers": [], "guardian_email": None}
     make_user("other@school.test")
     assert_error(post(client, "get_profile", token, email_id="other@school.test"), 403, "not_yours")
     assert_error(post(client, "get_profile", token, email_id=email, user_type="1"), 403, "wrong_role")

@@ -503,7 +503,6 @@ def export_json(user, data):
     if user.role == STUDENT:
         body["teachers"] = teachers_json(user)
         body["guardian_email"] = mail.guardian_of(user.email)
-        body["guardian_email"] = mail.guardian_of(user.email)
         body["mail"] = [{"kind": m.kind, "recipient": m.recipient, "subject": m.subject, "status": m.status,
                          "create_datetime": local_instant(m.created_at),
                          "sent_at": local_instant(m.sent_at) if m.sent_at else None} for m in mail.about(user)]

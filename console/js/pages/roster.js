@@ -7,13 +7,11 @@ import * as api from "../api.js";
 import * as slots from "../slot.js";
 import { when } from "../people.js";
 import { alertBox, field, h, replace, showAlert } from "../dom.js";
+import { METHOD_LABEL, STATUS_LABEL } from "./session.js"; // a record reads the same on both pages
 
 export const title = "Roster";
 export const roles = ["teacher"];
 const HISTORY_PAGE = 50;
-const STATUS_LABEL = { present: "Present", absent: "Absent", excused: "Excused", pending: "Not yet marked",
-  not_enrolled: "No account yet" };
-const METHOD_LABEL = { selfie: "selfie", photo: "class photo", manual: "by hand", kiosk: "door kiosk" };
 
 // "a, b and c"
 function listed(emails) {

@@ -7,9 +7,9 @@ import { alertBox, field, h, replace, showAlert } from "../dom.js";
 
 export const title = "Class session";
 const POLL_MS = 4000;
-const STATUS_LABEL = { present: "Present", absent: "Absent", excused: "Excused", pending: "Not yet marked",
+export const STATUS_LABEL = { present: "Present", absent: "Absent", excused: "Excused", pending: "Not yet marked",
   not_enrolled: "No account yet" };
-const METHOD_LABEL = { selfie: "selfie", photo: "class photo", manual: "by hand", kiosk: "door kiosk" };
+export const METHOD_LABEL = { selfie: "selfie", photo: "class photo", manual: "by hand", kiosk: "door kiosk" };
 
 function changeForm(slot, record, onDone) {
   const status = h("select", { name: "status" },

@@ -14,8 +14,9 @@ const ROLES = {
 };
 
 export function render(view) {
-  const chosenRole = ROLES[sessionStorage.getItem(auth.SIGNUP_ROLE_KEY)] ? sessionStorage.getItem(auth.SIGNUP_ROLE_KEY) : "student";
+  const asked = sessionStorage.getItem(auth.SIGNUP_ROLE_KEY);
   sessionStorage.removeItem(auth.SIGNUP_ROLE_KEY);
+  const chosenRole = ROLES[asked] ? asked : "student";
   const name = h("input", { type: "text", name: "name", autocomplete: "name", maxlength: 200, required: true });
   const email = h("input", { type: "email", name: "email", autocomplete: "email", inputmode: "email", required: true });
   const password = h("input", { type: "password", name: "password", autocomplete: "new-password", required: true });

@@ -40,6 +40,9 @@ def command_line(settings, ring_file):
     return create_app({**settings, "FACE_KEY_FILE": str(ring_file)})
 
 
+# registrations run from one address for as long as the rotations take, which on a slow machine
+# is more than the default limit allows
+@pytest.mark.settings(REGISTRATION_LIMIT="100000 per 10 minutes")
 def test_rotation_while_students_register_and_check_in_fails_nothing(server, settings, ring_file, make_user, at,
                                                                       monkeypatch):
     at(NOON)

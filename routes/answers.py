@@ -12,7 +12,7 @@ from models import (DELIVERY_STATUSES, LEAVE_STATUSES, MAIL_KINDS, MAIL_STATUSES
                     USER_STATUSES, WEBHOOK_EVENTS)
 from routes.common import rules
 from routes.declarations import STUDENT_EMAIL
-from services import accounts, categories, clock, kiosk, mail, presence, webhooks
+from services import accounts, categories, clock, kiosk, mail, presence, reports, webhooks
 
 # -- schema building blocks -----------------------------------------------------------------
 
@@ -270,6 +270,10 @@ def records_json(rows):
     now_local, local = _listing_clock()
     columns = _record_columns(rows[0])
     return [_record_json(now_local, local, _session_part(*c[:4]), *c[4:]) for c in map(columns, rows)]
+
+
+def records_by_id_json(record_ids):
+    return records_json(reports.records_by_id(record_ids))
 
 
 def teacher_records_json(teacher, sessions, rows):

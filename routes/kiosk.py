@@ -4,7 +4,7 @@ import routes.declarations as d
 from models import TEACHER
 from routes.common import api_blueprint, endpoint, rules
 from routes.limits import throttles
-from services import kiosk, reports, webhooks
+from services import kiosk, webhooks
 
 bp = api_blueprint("kiosk")
 
@@ -18,5 +18,5 @@ FRAME = d.IMAGE_FILE.but(description="One camera frame (JPEG or PNG; 640x480 is 
 def kiosk_check_in(fields, teacher):
     result = kiosk.check_in(teacher, fields.slot(), fields.image(), rules(), throttles().kiosk_frames)
     if result.status == kiosk.MARKED:
-        webhooks.emit("attendance.marked", a.records_json([reports.record_row(result.record_id)])[0])
+        webhooks.emit_records("attendance.marked", [result.record_id])
     return a.kiosk_json(result)

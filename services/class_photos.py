@@ -4,7 +4,7 @@ import base64
 from sqlalchemy import select
 
 from models import AttendanceRecord, User, db
-from services import audit, clock, faces, timing
+from services import audit, clock, faces, timing, webhooks
 from services.faces.annotation import annotate
 from services.errors import Conflict
 from services.sessions import mark_present, opens_at, teacher_session, templates
@@ -30,7 +30,7 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False, progre
     """Marks present every roster student recognised in the photos; never unmarks anyone.
 
     Faces are compared with the session's roster only, so an answer never names anyone
-    else; an empty roster recognises nobody. Returns (session, {student id: User} of the
+    else; an empty roster recognises nobody. Each student marked is an attendance.marked event. Returns (session, {student id: User} of the
     roster students with a face enrolled, [PhotoResult], ids of roster students whose templates
     no key opened); each Match's candidates are student ids. ``progress(photos done, faces found so far)`` is called after each photo.
     """
@@ -42,7 +42,7 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False, progre
         owners, known = templates(list(roster), rules.face_key, unreadable)
         students = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(set(owners))))} \
             if owners else {}
-    results = []
+    results, marked = [], []
     for image in images:
         pixels, boxes, encodings = faces.room_encodings(image, rules.max_image_pixels, keep_pixels=annotate_photos)
         with timing.phase("match"):
@@ -54,7 +54,8 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False, progre
             for _, match, student in found:
                 if student is not None:
                     record = roster[student.id]
-                    mark_present(record.id, teacher, "photo", match.distance)
+                    if mark_present(record.id, teacher, "photo", match.distance) is not None:
+                        marked.append(record.id)
                     audit.log("recognition", teacher, student, session.id, match.distance)
                 else:  # a teacher shown a candidate has learned something about that student too
                     for candidate, distance in match.candidates:
@@ -62,6 +63,7 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False, progre
         results.append(PhotoResult(found, _annotation(pixels, found, students) if annotate_photos else None))
         if progress is not None:
             progress(len(results), sum(len(r.faces) for r in results))
+    webhooks.emit_records("attendance.marked", marked)
     db.session.flush()
     return session, students, results, unreadable
 

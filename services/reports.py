@@ -145,3 +145,7 @@ def latest_student_records(student):
 
 def record_row(record_id):
     return _execute(record_rows().where(AttendanceRecord.id == record_id)).one()
+
+
+def records_by_id(record_ids):
+    return _execute(record_rows().where(AttendanceRecord.id.in_(record_ids)).order_by(AttendanceRecord.id)).all()

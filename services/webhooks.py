@@ -123,6 +123,19 @@ def listening(event_type):
     return any(event_type in events.split(",") for events in db.session.scalars(select(Webhook.events)))
 
 
+# An event's record has the API's shape, which routes/answers.py builds; the routes hand their
+# builder over here when they are registered, so that a service marking records (a class photo,
+# in a web process or in a queue worker) emits the same record a selfie's event carries.
+records_json = None
+
+
+def emit_records(event_type, record_ids):
+    """One ``event_type`` event per record, each the record as the listings show it."""
+    if record_ids and listening(event_type):
+        for record in records_json(record_ids):
+            emit(event_type, record)
+
+
 def emit(event_type, data):
     """Queues ``event_type`` with ``data`` (the API's own shape) for every endpoint that wants it,
     in the current transaction, in one INSERT ... SELECT (a check-in pays one statement, whether

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from models import TEACHER, Webhook, WebhookDelivery, db
 from services import webhooks
-from tests.helpers import NOON, START, assert_error, check_in, create_class, post, slot_fields
+from tests.helpers import NOON, START, assert_error, check_in, create_class, photograph, post, slot_fields
 from tests.test_kiosk import frame, kiosk
+from tests.test_photo_jobs import finished
 
 OBAMA = "obama@school.test"
 
@@ -291,3 +292,27 @@ def test_a_kiosk_check_in_is_an_attendance_marked_event_and_a_repeat_is_not(app,
     [(_, _, body)] = receiver.received
     data = json.loads(body)["data"]
     assert (data["student_email_id"], data["method"], data["late"]) == (OBAMA, "kiosk", False)
+
+
+@pytest.mark.face
+@pytest.mark.settings(WEBHOOK_ALLOW_PRIVATE=True)
+@pytest.mark.parametrize("queued", [False, True], ids=["answered", "async_job"])
+def test_a_class_photo_sends_one_attendance_marked_event_per_student_it_marks(app, client, it, make_user, at,
+                                                                              receiver, queued):
+    at(NOON)
+    teacher = make_user("teacher@school.test", TEACHER, photo="lin_manuel_miranda.png")
+    make_user(OBAMA, photo="obama.jpg", name="Barack")
+    make_user("biden@school.test", photo="biden.jpg", name="Joe")
+    make_user("rose@school.test", photo="rose_leslie.jpg", name="Rose")  # on the roster, not in the photo
+    register(client, it, receiver.url, events="attendance.marked")
+    create_class(client, teacher, roster=f"{OBAMA},biden@school.test,rose@school.test")
+    for _ in range(2):  # the same room again marks nobody new, so it sends nothing
+        answer = photograph(client, teacher, "obama_biden.jpg", **({"async": 1} if queued else {}))
+        if queued:
+            assert finished(client, teacher, answer.get_json()["job_id"])["status"] == "done"
+        else:
+            assert answer.status_code == 200
+    deliver(app)
+    marked = [json.loads(body)["data"] for _, _, body in receiver.received]
+    assert sorted((m["student_email_id"], m["method"], m["status"]) for m in marked) == \
+        [("biden@school.test", "photo", "present"), (OBAMA, "photo", "present")]

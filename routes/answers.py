@@ -8,8 +8,8 @@ import functools
 import json
 import operator
 
-from models import (DELIVERY_STATUSES, LEAVE_STATUSES, MAIL_KINDS, MAIL_STATUSES, METHODS, STATUSES, STUDENT,
-                    USER_STATUSES, WEBHOOK_EVENTS)
+from models import (DELIVERY_STATUSES, FACE_SOURCES, LEAVE_STATUSES, MAIL_KINDS, MAIL_STATUSES, METHODS, STATUSES,
+                    STUDENT, USER_STATUSES, WEBHOOK_EVENTS)
 from routes.common import rules
 from routes.declarations import STUDENT_EMAIL
 from services import accounts, categories, clock, kiosk, mail, presence, reports, webhooks
@@ -454,10 +454,23 @@ def leave_request_json(r):
 
 TEMPLATES_LEFT_OUT = ("Face templates are not exported: they are biometric data, a copy outside Rollcall "
                       "could not be revoked, and no other system can use them. Erase them with delete_my_faces.")
+ENROLLMENTS = array(obj({"enrolled_at": DATETIME, "source": one_of(*FACE_SOURCES)}))
+MY_FACES = Schema("MyFaces", obj({"count": COUNT, "most": {**COUNT, "description": "add_face refuses more"},
+                                  "enrollments": ENROLLMENTS}))
+
+
+def enrollments_json(faces):
+    return [{"enrolled_at": local_instant(f.created_at), "source": f.source} for f in faces]
+
+
+def my_faces_json(faces):
+    return {"count": len(faces), "most": accounts.MAX_FACES, "enrollments": enrollments_json(faces)}
+
+
 EXPORT = Schema("PersonalDataExport", obj({
     "profile": USER,
     "faces": obj({"count": COUNT, "templates_included": {**BOOLEAN, "enum": [False]}, "why": STRING,
-                  "enrollments": array(obj({"enrolled_at": DATETIME, "source": STRING}))}),
+                  "enrollments": ENROLLMENTS}),
     "records": RECORDS,
     "history": array(obj({"record_id": INTEGER, **CHANGE_FIELDS})),
     "sessions": {**array(obj({**SLOT_FIELDS, "create_datetime": DATETIME, "roster_size": COUNT})),
@@ -487,7 +500,7 @@ def export_json(user, data):
     body = {
         "profile": user_json(user),
         "faces": {"count": len(faces), "templates_included": False, "why": TEMPLATES_LEFT_OUT,
-                  "enrollments": [{"enrolled_at": local_instant(f.created_at), "source": f.source} for f in faces]},
+                  "enrollments": enrollments_json(faces)},
         "records": records_json(records),
         "history": [{"record_id": e.record_id, "at": local_instant(e.at), "by": e.actor_email, "method": e.method,
                      "from_status": e.from_status, "to_status": e.to_status,

@@ -6,7 +6,7 @@ import routes.declarations as d
 from routes.answers import audit_json, export_json, leave_request_json, own_change_json
 from routes.common import api_blueprint, endpoint, rules
 from routes.limits import throttles
-from services import leave, privacy
+from services import accounts, leave, privacy
 
 bp = api_blueprint("privacy")
 
@@ -18,6 +18,12 @@ def export_my_data(fields, user):
     if user.role == STUDENT:  # their reasons for leave are theirs too
         body["leave_requests"] = [leave_request_json(r) for r in leave.own_requests(user)]
     return body
+
+
+@endpoint(bp, "/get_my_faces", role=STUDENT, takes=(), returns=a.MY_FACES,
+          summary="How many faces the caller has enrolled, the most allowed, and when each was enrolled")
+def get_my_faces(fields, student):
+    return a.my_faces_json(accounts.enrollments(student))
 
 
 @endpoint(bp, "/delete_my_faces", role=STUDENT, takes=(),

@@ -76,6 +76,12 @@ def face_count(user):
     return db.session.scalar(select(func.count()).where(FaceEncoding.user_id == user.id))
 
 
+def enrollments(user):
+    """When and how each of ``user``'s faces was enrolled, oldest first (never the template)."""
+    return db.session.execute(select(FaceEncoding.created_at, FaceEncoding.source)
+                              .where(FaceEncoding.user_id == user.id).order_by(FaceEncoding.id)).all()
+
+
 def teachers_of(student):
     """(email, name) of every teacher who owns one of the student's records, by email."""
     return db.session.execute(

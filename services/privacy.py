@@ -23,7 +23,7 @@ from werkzeug.security import check_password_hash
 
 from models import (STUDENT, TEACHER, AttendanceEvent, AttendanceRecord, Base, ClassSession, FaceEncoding,
                     RosterEvent, RosterInvitation, Token, User, db)
-from services import admin, audit, claims, clock, leave, sealing
+from services import accounts, admin, audit, claims, clock, leave, sealing
 from services.errors import Conflict, Unauthorized
 from services.records import page, record_rows
 
@@ -159,8 +159,7 @@ def transfer_sessions(admin, from_teacher, to_teacher):
 
 def export(user):
     """Everything stored about ``user``, except the face templates themselves."""
-    faces = db.session.execute(select(FaceEncoding.created_at, FaceEncoding.source)
-                               .where(FaceEncoding.user_id == user.id).order_by(FaceEncoding.id)).all()
+    faces = accounts.enrollments(user)
     records = db.session.execute(record_rows().where(AttendanceRecord.student_id == user.id)
                                  .order_by(ClassSession.starts_at, AttendanceRecord.id)).all()
     history = db.session.execute(

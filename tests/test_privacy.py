@@ -1,5 +1,6 @@
 """Privacy and trust (issue 8): who may identify whom, accounts, a student's own data, audit."""
 import dataclasses
+import io
 from datetime import timedelta
 
 import numpy as np
@@ -10,7 +11,7 @@ import config
 from models import TEACHER, AttendanceRecord, AuditEntry, Base, ClassSession, FaceEncoding, Token, User, db
 from services import auth, faces, sealing, sessions
 from services.faces.detection import Box
-from tests.helpers import (FACE_KEY, NOON, PASSWORD, START, assert_error, check_in, create_class,
+from tests.helpers import (FACE_KEY, NOON, PASSWORD, START, assert_error, check_in, create_class, fixture_bytes,
                            make_session, photograph, post, slot_fields, stand_in_encoding)
 
 
@@ -179,6 +180,22 @@ def test_delete_my_faces_then_check_in_needs_a_face_again(client, teacher, stude
     assert_error(check_in(client, student), 409, "no_face_enrolled")
     profile = post(client, "get_profile", s_token, email_id=s_email).get_json()
     assert profile["faces_enrolled"] == 0 and profile["status"] == "active"
+
+
+@pytest.mark.face
+def test_my_faces_says_how_many_and_when_and_exports_nothing(client, teacher, student, at):
+    at(NOON)
+    email, token = student
+    added = post(client, "add_face", token, email_id=email, image_file=(io.BytesIO(fixture_bytes("obama_2.jpg")),
+                                                                         "obama_2.jpg"))
+    assert added.status_code == 200
+    mine = post(client, "get_my_faces", token, email_id=email).get_json()
+    assert (mine["count"], mine["most"]) == (2, 10)
+    assert [f["source"] for f in mine["enrollments"]] == ["enrollment", "add_face"]
+    assert mine["enrollments"][1]["enrolled_at"].startswith(NOON.date().isoformat())
+    assert count(AuditEntry) == 0  # reading them is not an export of the student's data
+    assert_error(post(client, "get_my_faces", teacher[1], email_id=teacher[0]), 403, "wrong_role")
+    assert_error(post(client, "get_my_faces", token, email_id="other@school.test"), 403, "not_yours")
 
 
 def test_privacy_purge_erases_exactly_the_stale_templates(app, client, make_user, at):

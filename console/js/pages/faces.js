@@ -1,13 +1,12 @@
-// A student's enrolled faces: how many and when (export_my_data lists the enrolments, never
-// the templates, and counts as an export in the audit log), add one more from the camera or a
-// photo (add_face, up to the limit), or delete them all (delete_my_faces).
+// A student's enrolled faces: how many and when (get_my_faces, never the templates), add one
+// more from the camera or a photo (add_face, up to the server's limit), or delete them all
+// (delete_my_faces).
 import * as api from "../api.js";
 import { when } from "../people.js";
 import { alertBox, field, h, replace, showAlert } from "../dom.js";
 
 export const title = "My faces";
 export const roles = ["student"];
-const MOST = 10; // accounts.MAX_FACES on the server, which refuses an eleventh
 const SOURCE_LABEL = { enrollment: "when you signed up", add_face: "added later" };
 
 export function render(view) {
@@ -20,9 +19,10 @@ export function render(view) {
   const startCamera = h("button", { type: "button" }, "Use the camera");
   const file = h("input", { type: "file", accept: "image/jpeg,image/png,image/webp", capture: "user" });
   const add = h("button", { type: "submit", className: "primary" }, "Add this face");
+  const limit = h("span", {}, "");
   const addForm = h("form", { className: "card" },
     h("h2", {}, "Add a face"),
-    h("p", { className: "hint" }, `A clear photo of your face alone helps Rollcall recognise you, with glasses or without, in another light. Up to ${MOST} faces.`),
+    h("p", { className: "hint" }, "A clear photo of your face alone helps Rollcall recognise you, with glasses or without, in another light.", limit),
     h("div", { className: "selfie" }, video), h("div", { className: "actions" }, startCamera),
     field("Or choose a photo of your face", file), add);
   const remove = h("button", { type: "button", className: "danger-outline" }, "Delete all my faces");
@@ -37,14 +37,14 @@ export function render(view) {
 
   async function load() {
     try {
-      const data = await api.call("export_my_data");
-      const count = data.faces.count;
-      summary.textContent = count ? `${count} of ${MOST} faces enrolled.` : "No face enrolled: selfie check-in and class photos cannot recognise you.";
-      replace(list, data.faces.enrollments.map((f) => h("li", {}, `Enrolled ${when(f.enrolled_at)}`,
+      const { count, most, enrollments } = await api.call("get_my_faces");
+      limit.textContent = ` Up to ${most} faces.`;
+      summary.textContent = count ? `${count} of ${most} faces enrolled.` : "No face enrolled: selfie check-in and class photos cannot recognise you.";
+      replace(list, enrollments.map((f) => h("li", {}, `Enrolled ${when(f.enrolled_at)}`,
         h("span", { className: "hint" }, ` (${SOURCE_LABEL[f.source] || f.source})`))));
-      add.disabled = count >= MOST;
+      add.disabled = count >= most;
       remove.disabled = count === 0;
-      if (count >= MOST) summary.textContent += " That is the most: delete them all to start again.";
+      if (count >= most) summary.textContent += " That is the most: delete them all to start again.";
     } catch (error) {
       showAlert(problem, error.message);
     }

@@ -195,7 +195,9 @@ def settings_json(app_config):
 # id, status not_enrolled, never marked.
 RECORD = Schema("AttendanceRecord", obj({
     "id": {**nullable(INTEGER), "description": "null for an invited email"}, "class_name": STRING,
-    "student_email_id": EMAIL, "teacher_email_id": EMAIL, "teacher_name": STRING,
+    "student_email_id": EMAIL,
+    "student_name": {**nullable(STRING), "description": "null for an invited email"},
+    "teacher_email_id": EMAIL, "teacher_name": STRING,
     "attendance_marked": {**ZERO_ONE, "description": "1 when present"}, "class_date": DATE,
     "start_time": HHMM, "end_time": HHMM, "marked_time": nullable(DATETIME), "create_datetime": DATETIME,
     "status": one_of(*STATUSES, "pending", "not_enrolled"), "method": nullable(METHOD),
@@ -210,10 +212,10 @@ RECORDS = array(RECORD)
 RECORD_CHANGED = Schema("RecordChanged", obj({"SUCCESS": STRING, "record": RECORD}))
 
 # The columns of services.records.record_rows() that a record's JSON is made of: its
-# session's, the teacher's, then the record's own and the student's email.
+# session's, the teacher's, then the record's own and the student's email and name.
 _RECORD_COLUMNS = ("class_name", "class_date", "starts_at", "ends_at", "teacher_email", "teacher_name",
                    "id", "status", "method", "distance", "marked_time", "created_at", "late", "minutes_late",
-                   "student_email")
+                   "student_email", "student_name")
 
 
 def _session_part(class_name, class_date, starts_at, ends_at):
@@ -222,7 +224,8 @@ def _session_part(class_name, class_date, starts_at, ends_at):
 
 
 def _record_json(now_local, local, session, teacher_email, teacher_name,
-                 record_id, status, method, distance, marked_time, created_at, late, minutes_late, student_email):
+                 record_id, status, method, distance, marked_time, created_at, late, minutes_late, student_email,
+                 student_name):
     """The contract's attendance record (plus status, method, distance, late, category). Dates and
     instants are left to the JSON writer, which formats them (ISO 8601) for thousands of records at once."""
     class_name, class_date, start_time, end_time, ends_at = session
@@ -244,6 +247,7 @@ def _record_json(now_local, local, session, teacher_email, teacher_name,
         "late": bool(late),
         "minutes_late": minutes_late,
         "category": categories.category(status, late, ends_at < now_local),
+        "student_name": student_name,
     }
 
 

@@ -19,8 +19,17 @@ def _session_columns():
     return ClassSession.class_name, ClassSession.class_date, ClassSession.starts_at, ClassSession.ends_at
 
 
+def _student_columns():
+    return Student.email.label("student_email"), Student.name.label("student_name")
+
+
+def _invited_columns():
+    """An invited address in _student_columns(): the email, and no name until they register."""
+    return RosterInvitation.email.label("student_email"), cast(null(), String).label("student_name")
+
+
 def record_rows():
-    return (select(*_record_columns(), *_session_columns(), Student.email.label("student_email"),
+    return (select(*_record_columns(), *_session_columns(), *_student_columns(),
                    Teacher.email.label("teacher_email"), Teacher.name.label("teacher_name"))
             .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
             .join(Student, AttendanceRecord.student_id == Student.id)
@@ -47,7 +56,7 @@ def _invitation_columns():
 
 def invitation_rows():
     """Invited emails in record_rows()'s columns. Listings union them with record_rows()."""
-    return (select(*_invitation_columns(), *_session_columns(), RosterInvitation.email.label("student_email"),
+    return (select(*_invitation_columns(), *_session_columns(), *_invited_columns(),
                    Teacher.email.label("teacher_email"), Teacher.name.label("teacher_name"))
             .join(ClassSession, RosterInvitation.session_id == ClassSession.id)
             .join(Teacher, ClassSession.teacher_id == Teacher.id))
@@ -55,16 +64,15 @@ def invitation_rows():
 
 def teacher_listing_rows(teacher):
     """A teacher's records and invited emails, as two queries to union, in a narrower shape:
-    the session's id, record_rows()'s own columns, the student's email, and the session's
-    start to sort on. The session's columns are read once per session (sessions_by_id), not
+    the session's id, record_rows()'s own columns, the student's email and name, and the
+    session's start to sort on. The session's columns are read once per session (sessions_by_id), not
     once per record: for thousands of records that was a quarter of the listing's work."""
-    records = (select(AttendanceRecord.session_id, *_record_columns(), Student.email.label("student_email"),
-                      ClassSession.starts_at)
+    records = (select(AttendanceRecord.session_id, *_record_columns(), *_student_columns(), ClassSession.starts_at)
                .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
                .join(Student, AttendanceRecord.student_id == Student.id)
                .where(ClassSession.teacher_id == teacher.id))
-    invited = (select(RosterInvitation.session_id, *_invitation_columns(),
-                      RosterInvitation.email.label("student_email"), ClassSession.starts_at)
+    invited = (select(RosterInvitation.session_id, *_invitation_columns(), *_invited_columns(),
+                      ClassSession.starts_at)
                .join(ClassSession, RosterInvitation.session_id == ClassSession.id)
                .where(ClassSession.teacher_id == teacher.id))
     return records, invited

@@ -171,6 +171,7 @@ def test_a_session_with_only_invited_emails_counts_nobody(client, timetable):
                     student_email_ids="nobody@school.test")
     [invited] = response.get_json()["records"]
     assert invited["student_email_id"] == "nobody@school.test" and invited["status"] == "not_enrolled"
+    assert invited["student_name"] is None  # nobody has told Rollcall their name yet
     counts = ask(client, "get_present_absent_classes_by_teacher", (email, token))
     assert counts["Empty|2026-03-01"] == {"total": 0, "present": 0, "absent": 0, "pending": 0, "excused": 0, "late": 0}
 
@@ -182,10 +183,12 @@ def test_a_listing_carries_names_in_any_script_in_the_record_s_field_order(clien
                 start_time="11:00", end_time="12:30", student_email_ids=OBAMA).status_code == 200
     response = post(client, "get_classes_by_teacher", token, teacher_email_id=email)
     record, = json.loads(response.data.decode("utf-8"))
-    assert (record["teacher_name"], record["class_name"]) == ("Zoë Ñúñez 王", "Français")
+    assert (record["teacher_name"], record["class_name"], record["student_name"]) == ("Zoë Ñúñez 王", "Français",
+                                                                                      "Barack")
     assert list(record) == ["id", "class_name", "student_email_id", "teacher_email_id", "teacher_name",
                             "attendance_marked", "class_date", "start_time", "end_time", "marked_time",
-                            "create_datetime", "status", "method", "distance", "late", "minutes_late", "category"]
+                            "create_datetime", "status", "method", "distance", "late", "minutes_late", "category",
+                            "student_name"]
 
 
 @pytest.mark.settings(TIMEZONE="Asia/Kolkata")

@@ -4,6 +4,7 @@
 import * as api from "../api.js";
 import * as slots from "../slot.js";
 import { alertBox, field, h, replace, showAlert, svg } from "../dom.js";
+import { byName, studentLabel } from "../people.js";
 
 export const title = "Class photo";
 const JOB_POLL_MS = 400;
@@ -147,8 +148,9 @@ export function render(view, params) {
     const summary = h("p", { className: "summary big" });
     const list = h("ol", { className: "faces" });
     const figure = h("div");
-    const enrolled = roster.filter((r) => r.status !== "not_enrolled"); // invited emails cannot be recognised yet
-    const emails = enrolled.map((r) => r.student_email_id).sort();
+    const enrolled = byName(roster.filter((r) => r.status !== "not_enrolled")); // invited emails cannot be recognised yet
+    const labelOf = new Map(enrolled.map((r) => [r.student_email_id, studentLabel(r)]));
+    const nameOf = new Map(enrolled.map((r) => [r.student_email_id, r.student_name]));
     const present = new Set(roster.filter((r) => r.status === "present").map((r) => r.student_email_id));
 
     const keepReviews = () => slots.savePendingReviews(slot, faces.filter((f) => f.state === "needs_review")
@@ -176,7 +178,7 @@ export function render(view, params) {
           note: `Confirmed from a class photo (face ${face.number}).` }, { button });
         present.add(email);
         face.state = "confirmed";
-        face.name = face.candidates?.find((c) => c.student_email_id === email)?.name || email;
+        face.name = face.candidates?.find((c) => c.student_email_id === email)?.name || nameOf.get(email) || email;
         face.student_email_id = email;
         redraw();
         list.querySelector(`[data-face="${face.number}"] .state`)?.focus();
@@ -200,9 +202,9 @@ export function render(view, params) {
         const best = face.candidates?.[0];
         const itemProblem = alertBox();
         const yes = h("button", { type: "button", className: "primary" }, best ? `Yes, ${best.name} is here` : "Mark present");
-        const others = [...(face.candidates || []).map((c) => c.student_email_id), ...emails]
+        const others = [...(face.candidates || []).map((c) => c.student_email_id), ...labelOf.keys()]
           .filter((email, i, all) => all.indexOf(email) === i && email !== best?.student_email_id);
-        const choice = h("select", {}, others.map((email) => h("option", { value: email }, email)));
+        const choice = h("select", {}, others.map((email) => h("option", { value: email }, labelOf.get(email) || email)));
         const pick = h("button", { type: "button" }, "Mark the chosen student present");
         const no = h("button", { type: "button" }, "Not in this class");
         item.append(best ? h("span", {}, "Is this ", h("strong", {}, best.name), ` (${best.student_email_id})?`) : "Who is this?",

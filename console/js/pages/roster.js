@@ -5,7 +5,7 @@
 // Change buttons away from a Remove tapped by mistake.
 import * as api from "../api.js";
 import * as slots from "../slot.js";
-import { when } from "../people.js";
+import { byName, studentCell, studentLabel, when } from "../people.js";
 import { alertBox, field, h, replace, showAlert } from "../dom.js";
 import { METHOD_LABEL, STATUS_LABEL } from "./session.js"; // a record reads the same on both pages
 
@@ -92,19 +92,20 @@ export function render(view, params) {
 
   const confirmRow = (record) => {
     const email = record.student_email_id;
+    const who = studentLabel(record);
     const yes = h("button", { type: "button", className: "danger", disabled: confirming.busy,
-      "aria-label": confirming.forced ? `Remove ${email} anyway` : `Remove ${email}` },
+      "aria-label": confirming.forced ? `Remove ${who} anyway` : `Remove ${who}` },
     confirming.forced ? "Remove anyway" : "Remove");
     const no = h("button", { type: "button" }, "Keep them");
     const invited = record.status === "not_enrolled";
     const content = confirming.forced
       ? [h("div", { role: "alert" },
-        h("p", {}, h("strong", {}, `${email} already has a mark in this session, so Rollcall did not remove them.`)),
+        h("p", {}, h("strong", {}, `${who} already has a mark in this session, so Rollcall did not remove them.`)),
         h("p", {}, "Rollcall said: ", h("q", {}, confirming.message)),
         h("p", {}, "Removing them anyway deletes that mark for good; the roster changes below keep what it was."))]
       : [h("p", {}, invited
-        ? `Remove ${email} from this session? They have no account yet; the invitation to this session is withdrawn.`
-        : `Remove ${email} from this session? The other sessions of ${slot.class_name} keep them.`),
+        ? `Remove ${who} from this session? They have no account yet; the invitation to this session is withdrawn.`
+        : `Remove ${who} from this session? The other sessions of ${slot.class_name} keep them.`),
       confirming.message ? h("p", { className: "alert error", role: "alert" }, confirming.message) : null];
     no.addEventListener("click", () => {
       confirming = null;
@@ -112,7 +113,7 @@ export function render(view, params) {
       removeButtonOf(email)?.focus();
     });
     yes.addEventListener("click", () => remove(email, confirming.forced, yes));
-    const box = h("div", { className: "confirm", role: "group", "aria-label": `Remove ${email}?` },
+    const box = h("div", { className: "confirm", role: "group", "aria-label": `Remove ${who}?` },
       ...content, h("div", { className: "actions" }, yes, no));
     return h("tr", { className: "change-row" }, h("td", { colspan: 5 }, box));
   };
@@ -125,10 +126,10 @@ export function render(view, params) {
       replace(body, h("tr", {}, h("td", { colspan: 5 }, "Nobody on the roster yet.")));
       return;
     }
-    replace(body, records.map((record) => {
+    replace(body, byName(records).map((record) => {
       const email = record.student_email_id;
       const open = confirming && confirming.email === email;
-      const opener = h("button", { type: "button", className: "small danger-outline", "aria-label": `Remove ${email}`,
+      const opener = h("button", { type: "button", className: "small danger-outline", "aria-label": `Remove ${studentLabel(record)}`,
         "data-email": email, hidden: open }, "Remove");
       opener.addEventListener("click", () => {
         notice.hidden = true; // the last change's message would read as this one's
@@ -137,7 +138,7 @@ export function render(view, params) {
         body.querySelector(".change-row button.danger")?.focus();
       });
       const row = h("tr", { className: `status-${record.status}` },
-        h("th", { scope: "row" }, email),
+        studentCell(record),
         h("td", {}, h("span", { className: `badge ${record.status}` }, STATUS_LABEL[record.status] || record.status)),
         h("td", {}, record.method ? METHOD_LABEL[record.method] || record.method : ""),
         h("td", {}, record.marked_time ? `at ${slots.clockTime(record.marked_time)}` : ""),
@@ -185,13 +186,14 @@ export function render(view, params) {
 
   async function remove(email, force, button) {
     confirming.busy = true;
+    const who = studentLabel(records.find((r) => r.student_email_id === email) || { student_email_id: email });
     try {
       const answer = await api.call("update_roster", { ...slot, remove_student_email_ids: email, force: force ? 1 : undefined },
         { button });
       if (stopped) return;
       confirming = null;
       const gone = answer.not_on_roster.includes(email);
-      changed(answer, gone ? `${email} was no longer on the roster.` : `Removed ${email} from this session.`);
+      changed(answer, gone ? `${who} was no longer on the roster.` : `Removed ${who} from this session.`);
     } catch (error) {
       if (stopped || !confirming) return;
       confirming = error.code === "record_marked" && !force

@@ -4,6 +4,7 @@
 import * as api from "../api.js";
 import * as slots from "../slot.js";
 import { alertBox, field, h, replace, showAlert } from "../dom.js";
+import { byName, studentCell, studentLabel } from "../people.js";
 
 export const title = "Class session";
 const POLL_MS = 4000;
@@ -20,7 +21,7 @@ function changeForm(slot, record, onDone) {
   const cancel = h("button", { type: "button" }, "Cancel");
   const problem = alertBox();
   const form = h("form", { className: "change" },
-    field(`New status for ${record.student_email_id}`, status),
+    field(`New status for ${studentLabel(record)}`, status),
     field("Note (kept in the history)", note),
     problem, h("div", { className: "actions" }, save, cancel));
   cancel.addEventListener("click", () => onDone(false));
@@ -89,12 +90,12 @@ export function render(view, params) {
     summary.textContent = `${counts.present} of ${enrolled} present · ${counts.absent} absent · `
       + `${counts.excused} excused · ${counts.pending} not yet marked`
       + (counts.not_enrolled ? ` · ${counts.not_enrolled} invited, without an account yet` : "");
-    replace(body, records.map((record) => {
+    replace(body, byName(records).map((record) => {
       // An invited email has no record to change until its student enrolls.
       const change = record.status === "not_enrolled" ? h("span", { className: "hint" }, "joins on enrolling")
-        : h("button", { type: "button", className: "small", "aria-label": `Change ${record.student_email_id}` }, "Change");
+        : h("button", { type: "button", className: "small", "aria-label": `Change ${studentLabel(record)}` }, "Change");
       const row = h("tr", { className: `status-${record.status}` },
-        h("th", { scope: "row" }, record.student_email_id),
+        studentCell(record),
         h("td", {}, h("span", { className: `badge ${record.status}` }, STATUS_LABEL[record.status] || record.status)),
         h("td", {}, record.method ? METHOD_LABEL[record.method] || record.method : ""),
         h("td", {}, record.marked_time ? `at ${slots.clockTime(record.marked_time)}` : ""),

@@ -116,11 +116,13 @@ export function mount(place, waiting, { onConfirmed = () => {} } = {}) {
       refresh();
     } catch (error) {
       if (STALE.includes(error.code)) {
+        // proven or gone meanwhile: off the list with the server's sentence, then the list read again
         confirming = null;
+        students = students.filter((other) => other.student_email_id !== email);
         showAlert(problem, error.message);
-        await refresh();
         draw();
         problem.scrollIntoView({ block: "nearest" });
+        refresh();
         return;
       }
       confirming = { email, message: error.message, busy: false };

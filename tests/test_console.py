@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models import TEACHER, AttendanceEvent, AttendanceRecord, ClassSession, User, db
 from services import presence
@@ -567,3 +567,44 @@ def test_a_large_room_in_two_photos_marks_everyone_in_either(page, make_user):
     page.get_by_text("4 of 4 on the roster present").wait_for(timeout=90000)
     assert page.locator("svg.boxes").count() == 2 and page.locator("svg.boxes g.matched").count() == 4
     assert {status for status, _ in records().values()} == {"present"}
+
+
+def lateness():
+    db.session.expire_all()
+    rows = db.session.execute(
+        select(User.email, AttendanceRecord.status, AttendanceRecord.method, AttendanceRecord.late)
+        .join(AttendanceRecord, AttendanceRecord.student_id == User.id)).all()
+    return {r.email: (r.status, r.method, r.late) for r in rows}
+
+
+def test_a_teacher_sees_who_came_late_and_sets_or_clears_it_by_hand(page, make_user, teacher):
+    make_user("obama@school.test", name="Barack")
+    make_user("biden@school.test", name="Joe")
+    make_session("teacher@school.test", ["obama@school.test", "biden@school.test"], starts=START)
+    obama = db.session.scalar(select(User.id).where(User.email == "obama@school.test"))
+    db.session.execute(update(AttendanceRecord).where(AttendanceRecord.student_id == obama).values(
+        status="present", method="selfie", marked_time=START + timedelta(minutes=12), late=True, minutes_late=12))
+    db.session.commit()
+    sign_in(page)
+    page.get_by_role("link", name="Roster: Math 101, 11:55").click()
+    page.get_by_text("1 of 2 present (1 late)").wait_for()
+    barack = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=re.compile("Barack")))
+    assert "Late, 12 min" in barack.inner_text()
+    page.get_by_role("button", name="Change Joe (biden@school.test)").click()
+    page.get_by_label("New status for Joe (biden@school.test)").select_option("late")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("2 of 2 present (2 late)").wait_for()
+    assert lateness()["biden@school.test"] == ("present", "manual", True)
+    page.get_by_role("button", name="Change Barack (obama@school.test)").click()
+    choice = page.get_by_label("New status for Barack (obama@school.test)")
+    assert choice.input_value() == "late"  # the form opens on what the record says
+    choice.select_option("present")
+    page.get_by_label("Note (kept in the history)").fill("The bus was late, not Barack")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("2 of 2 present (1 late)").wait_for()
+    assert lateness()["obama@school.test"] == ("present", "manual", False)
+    assert "Late" not in barack.inner_text()
+    page.get_by_role("button", name="Show the change history").click()
+    page.locator(".history").get_by_text("The bus was late").wait_for()
+    assert "Present, late" in page.locator(".history").inner_text()  # Joe's change
+    check_accessibility(page, "session-late")

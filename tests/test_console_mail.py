@@ -243,7 +243,8 @@ def test_a_teacher_confirms_a_student_waiting_for_proof_who_joins_the_rosters(pa
     # The roster shows Kit as a student now, not an invitation.
     page.goto(f"/#/roster?{slot_query()}")
     page.get_by_role("heading", name="Roster of Math 101").wait_for()
-    kit_row = page.get_by_role("table").get_by_role("row").filter(has=page.get_by_role("rowheader", name=re.compile(re.escape(KIT))))
+    kit_row = page.get_by_role("table").get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name=re.compile(re.escape(KIT))))
     kit_row.get_by_text("Not yet marked").wait_for()
 
     # Nobody waits any more: Today says nothing of it.

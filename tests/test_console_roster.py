@@ -101,7 +101,8 @@ def test_a_teacher_adds_removes_and_force_removes_a_marked_student_and_reads_the
     page.get_by_role("button", name="Remove Rose (rose@school.test)").click()
     rose = "Remove Rose (rose@school.test)"
     page.get_by_role("group", name=f"{rose}?").get_by_role("button", name=rose).click()
-    explanation = page.get_by_role("alert").filter(has_text="Rose (rose@school.test) already has a mark in this session")
+    explanation = page.get_by_role("alert").filter(
+        has_text="Rose (rose@school.test) already has a mark in this session")
     explanation.wait_for()
     assert "rose@school.test is already marked present in Math 101" in explanation.inner_text()  # the server's words
     assert roster()["rose@school.test"] == "present"

@@ -12,10 +12,14 @@ export const STATUS_LABEL = { present: "Present", absent: "Absent", excused: "Ex
   not_enrolled: "No account yet" };
 export const METHOD_LABEL = { selfie: "selfie", photo: "class photo", manual: "by hand", kiosk: "door kiosk" };
 
+// The change form's choices: "late" is present with the late flag (set_attendance late=1);
+// "present" clears it.
+const CHOICES = [["present", "Present"], ["late", "Present, late"], ["absent", "Absent"], ["excused", "Excused"]];
+
 function changeForm(slot, record, onDone) {
+  const current = record.status === "present" && record.late ? "late" : record.status;
   const status = h("select", { name: "status" },
-    ["present", "absent", "excused"].map((value) =>
-      h("option", { value, selected: value === record.status }, STATUS_LABEL[value])));
+    CHOICES.map(([value, label]) => h("option", { value, selected: value === current }, label)));
   const note = h("input", { type: "text", name: "note", maxlength: 1000, placeholder: "e.g. came in late" });
   const save = h("button", { type: "submit", className: "primary" }, "Save");
   const cancel = h("button", { type: "button" }, "Cancel");
@@ -28,7 +32,9 @@ function changeForm(slot, record, onDone) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      await api.call("set_attendance", { ...slot, student_email_id: record.student_email_id, status: status.value,
+      const late = status.value === "late";
+      await api.call("set_attendance", { ...slot, student_email_id: record.student_email_id,
+        status: late ? "present" : status.value, late: late || status.value === "present" ? Number(late) : undefined,
         note: note.value.trim() || undefined }, { button: save });
       onDone(true);
     } catch (error) {
@@ -38,9 +44,13 @@ function changeForm(slot, record, onDone) {
   return form;
 }
 
+export function lateLabel(record) {
+  return record.minutes_late ? `Late, ${record.minutes_late} min` : "Late";
+}
+
 function historyItem(event) {
-  const change = event.from_status ? `${STATUS_LABEL[event.from_status]} → ${STATUS_LABEL[event.to_status] || "—"}`
-    : `${STATUS_LABEL[event.to_status] || "—"}`;
+  const to = event.to_status === "present" && event.late ? "Present, late" : STATUS_LABEL[event.to_status] || "—";
+  const change = event.from_status ? `${STATUS_LABEL[event.from_status]} → ${to}` : to;
   return h("li", {},
     h("time", { datetime: event.at }, slots.clockTime(event.at)), " ",
     h("strong", {}, event.student_email_id), `: ${change}, ${METHOD_LABEL[event.method] || event.method}`,
@@ -87,7 +97,8 @@ export function render(view, params) {
     const counts = { present: 0, absent: 0, excused: 0, pending: 0, not_enrolled: 0 };
     for (const record of records) counts[record.status] = (counts[record.status] || 0) + 1;
     const enrolled = records.length - counts.not_enrolled;
-    summary.textContent = `${counts.present} of ${enrolled} present · ${counts.absent} absent · `
+    const late = records.filter((r) => r.status === "present" && r.late).length;
+    summary.textContent = `${counts.present} of ${enrolled} present${late ? ` (${late} late)` : ""} · ${counts.absent} absent · `
       + `${counts.excused} excused · ${counts.pending} not yet marked`
       + (counts.not_enrolled ? ` · ${counts.not_enrolled} invited, without an account yet` : "");
     replace(body, byName(records).map((record) => {
@@ -96,7 +107,8 @@ export function render(view, params) {
         : h("button", { type: "button", className: "small", "aria-label": `Change ${studentLabel(record)}` }, "Change");
       const row = h("tr", { className: `status-${record.status}` },
         studentCell(record),
-        h("td", {}, h("span", { className: `badge ${record.status}` }, STATUS_LABEL[record.status] || record.status)),
+        h("td", {}, h("span", { className: `badge ${record.status}` }, STATUS_LABEL[record.status] || record.status),
+          record.status === "present" && record.late ? [" ", h("span", { className: "badge late" }, lateLabel(record))] : null),
         h("td", {}, record.method ? METHOD_LABEL[record.method] || record.method : ""),
         h("td", {}, record.marked_time ? `at ${slots.clockTime(record.marked_time)}` : ""),
         h("td", {}, change));

@@ -30,9 +30,11 @@ def mark_from_photos(teacher, slot, images, rules, annotate_photos=False, progre
     """Marks present every roster student recognised in the photos; never unmarks anyone.
 
     Faces are compared with the session's roster only, so an answer never names anyone
-    else; an empty roster recognises nobody. Each student marked is an attendance.marked event. Returns (session, {student id: User} of the
-    roster students with a face enrolled, [PhotoResult], ids of roster students whose templates
-    no key opened); each Match's candidates are student ids. ``progress(photos done, faces found so far)`` is called after each photo.
+    else; an empty roster recognises nobody. Each student marked is an attendance.marked
+    event. Returns (session, {student id: User} of the roster students with a face enrolled,
+    [PhotoResult], ids of roster students whose templates no key opened); each Match's
+    candidates are student ids. ``progress(photos done, faces found so far)`` is called after
+    each photo.
     """
     session = open_session(teacher, slot, rules)
     with timing.phase("database"):

@@ -65,8 +65,9 @@ def invitation_rows():
 def teacher_listing_rows(teacher):
     """A teacher's records and invited emails, as two queries to union, in a narrower shape:
     the session's id, record_rows()'s own columns, the student's email and name, and the
-    session's start to sort on. The session's columns are read once per session (sessions_by_id), not
-    once per record: for thousands of records that was a quarter of the listing's work."""
+    session's start to sort on. The session's columns are read once per session
+    (sessions_by_id), not once per record: for thousands of records that was a quarter of the
+    listing's work."""
     records = (select(AttendanceRecord.session_id, *_record_columns(), *_student_columns(), ClassSession.starts_at)
                .join(ClassSession, AttendanceRecord.session_id == ClassSession.id)
                .join(Student, AttendanceRecord.student_id == Student.id)

@@ -20,7 +20,7 @@ function changeForm(slot, record, onDone) {
   const current = record.status === "present" && record.late ? "late" : record.status;
   const status = h("select", { name: "status" },
     CHOICES.map(([value, label]) => h("option", { value, selected: value === current }, label)));
-  const note = h("input", { type: "text", name: "note", maxlength: 1000, placeholder: "e.g. came in late" });
+  const note = h("input", { type: "text", name: "note", maxlength: 1000, placeholder: "e.g. doctor's note" });
   const save = h("button", { type: "submit", className: "primary" }, "Save");
   const cancel = h("button", { type: "button" }, "Cancel");
   const problem = alertBox();
@@ -44,7 +44,7 @@ function changeForm(slot, record, onDone) {
   return form;
 }
 
-export function lateLabel(record) {
+function lateLabel(record) {
   return record.minutes_late ? `Late, ${record.minutes_late} min` : "Late";
 }
 

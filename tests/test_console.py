@@ -252,6 +252,18 @@ def test_a_session_roster_takes_a_correction_with_a_note_and_shows_the_history(p
     screenshots(page, "session")
 
 
+@pytest.mark.parametrize("page_name, heading", [("session", "Class session"), ("roster", "Roster"),
+                                                ("photo", "Class photo"), ("presence", "Presence code"),
+                                                ("kiosk", "Door kiosk")])
+def test_a_session_page_whose_link_names_no_session_says_so_and_leads_back(page, teacher, page_name, heading):
+    sign_in(page)
+    page.goto(f"/#/{page_name}?class_name=Math%20101")  # the date and times are missing
+    page.get_by_role("heading", name=heading, exact=True).wait_for()
+    assert page.get_by_text("This link names no class session.").is_visible()
+    page.get_by_role("link", name="Back to today").click()
+    page.get_by_role("heading", name="Today's classes").wait_for()
+
+
 def test_a_lost_connection_says_so_and_the_retry_goes_through(page, make_user, teacher):
     make_user("obama@school.test", name="Barack")
     make_session("teacher@school.test", ["obama@school.test"], starts=START)

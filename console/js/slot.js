@@ -2,6 +2,7 @@
 // every endpoint takes it; pages carry them in the address after the #.
 // Dates and times are the school's wall clock, shown as the server gives them.
 import * as auth from "./auth.js";
+import { h } from "./dom.js";
 
 const FIELDS = ["class_name", "class_date", "start_time", "end_time"];
 
@@ -13,6 +14,13 @@ export function fromParams(params) {
     slot[name] = value;
   }
   return slot;
+}
+
+// A session's page opened by a link that names no session: says so, with the way back.
+export function sayNoSession(view, title) {
+  view.append(h("h1", {}, title), h("p", { className: "alert error" }, "This link names no class session."),
+    h("a", { href: "#/today" }, "Back to today"));
+  return null;
 }
 
 export function fromRecord(record) {

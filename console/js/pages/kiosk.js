@@ -68,10 +68,7 @@ function unlockForm(slot) {
 
 export function render(view, params) {
   const slot = slots.fromParams(params);
-  if (!slot) {
-    view.append(h("h1", {}, "Door kiosk"), h("p", { className: "alert error" }, "This link names no class session."));
-    return null;
-  }
+  if (!slot) return slots.sayNoSession(view, "Door kiosk");
   const video = h("video", { className: "kiosk-video", autoplay: true, muted: true, playsinline: true, "aria-label": "Camera picture" });
   video.muted = true;
   const answer = h("div", { className: "kiosk-answer", role: "status", "aria-live": "assertive" });

@@ -64,10 +64,7 @@ function faceLabel(face) {
 
 export function render(view, params) {
   const slot = slots.fromParams(params);
-  if (!slot) {
-    view.append(h("h1", {}, "Class photo"), h("p", { className: "alert error" }, "This link names no class session."));
-    return null;
-  }
+  if (!slot) return slots.sayNoSession(view, "Class photo");
   const input = h("input", { type: "file", name: "photo", accept: "image/*", capture: "environment", required: true,
     multiple: true });
   const submit = h("button", { type: "submit", className: "primary" }, "Mark attendance from this photo");

@@ -9,10 +9,7 @@ export const bare = true;
 
 export function render(view, params) {
   const slot = slots.fromParams(params);
-  if (!slot) {
-    view.append(h("h1", {}, "Presence code"), h("p", { className: "alert error" }, "This link names no class session."));
-    return null;
-  }
+  if (!slot) return slots.sayNoSession(view, "Presence code");
   const code = h("p", { className: "code", "aria-live": "polite", "aria-label": "Presence code" }, "······");
   const qr = h("img", { className: "qr", alt: "QR code of the presence code", hidden: true });
   const countdown = h("p", { className: "countdown" });

@@ -40,11 +40,7 @@ function historyItem(event) {
 
 export function render(view, params) {
   const slot = slots.fromParams(params);
-  if (!slot) {
-    view.append(h("h1", {}, "Roster"), h("p", { className: "alert error" }, "This link names no class session."),
-      h("a", { href: "#/today" }, "Back to today"));
-    return null;
-  }
+  if (!slot) return slots.sayNoSession(view, "Roster");
   const problem = alertBox();
   const notice = h("div", { className: "alert success", role: "status", tabindex: -1, hidden: true });
   const caption = h("caption", {}, "On the roster");

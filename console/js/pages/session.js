@@ -59,11 +59,7 @@ function historyItem(event) {
 
 export function render(view, params) {
   const slot = slots.fromParams(params);
-  if (!slot) {
-    view.append(h("h1", {}, "Class session"), h("p", { className: "alert error" }, "This link names no class session."),
-      h("a", { href: "#/today" }, "Back to today"));
-    return null;
-  }
+  if (!slot) return slots.sayNoSession(view, "Class session");
   const problem = alertBox();
   const summary = h("p", { className: "summary", "aria-live": "polite" });
   const live = h("p", { className: "hint" });

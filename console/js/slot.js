@@ -79,8 +79,8 @@ export function clockTime(iso) {
 
 // Minutes since midnight of "HH:MM".
 function minutes(hhmm) {
-  const [h, m] = hhmm.split(":").map(Number);
-  return h * 60 + m;
+  const [hours, mins] = hhmm.split(":").map(Number);
+  return hours * 60 + mins;
 }
 
 // "running", "later" or "over", on the school's clock.
